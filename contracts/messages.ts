@@ -1,0 +1,116 @@
+// The messages between the cloud and the edge connector. Both sides validate with these schemas.
+
+import {
+  CHANNEL_PATTERN,
+  E164_PATTERN,
+  hasControlCharacters,
+  MAX_CALLER_NAME_LENGTH,
+  TOKEN_PATTERN,
+} from './ami-safe.ts';
+import { CALL_STATES, FAILURE_REASONS } from './call-states.ts';
+import { z } from './zod.ts';
+
+export const WIRE_VERSION = 1;
+
+const TokenSchema = z
+  .string()
+  .check(z.regex(TOKEN_PATTERN, 'must be letters, digits, and _ . * # - (at most 64)'));
+const AmiTextSchema = z.string().check(
+  z.maxLength(MAX_CALLER_NAME_LENGTH),
+  z.refine(
+    (value) => !hasControlCharacters(value) && !/["<>]/.test(value),
+    'must not hold control characters or quotes',
+  ),
+);
+const TimestampSchema = z.iso.datetime();
+
+export const CallStateSchema = z.enum(CALL_STATES);
+export const FailureReasonSchema = z.enum(FAILURE_REASONS);
+export const SiteIdSchema = z
+  .string()
+  .check(z.regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and -'));
+export const RequestIdSchema = TokenSchema;
+export const ExtensionNumberSchema = TokenSchema;
+export const E164Schema = z
+  .string()
+  .check(z.regex(E164_PATTERN, 'must be an E.164 number such as +12025550100'));
+
+export const CallRequestedSchema = z.strictObject({
+  v: z.literal(WIRE_VERSION),
+  type: z.literal('call.requested'),
+  requestId: RequestIdSchema,
+  siteId: SiteIdSchema,
+  extension: z.strictObject({
+    number: ExtensionNumberSchema,
+    channel: z.optional(z.string().check(z.regex(CHANNEL_PATTERN))),
+  }),
+  visitor: z.strictObject({
+    phone: E164Schema,
+    name: z.optional(AmiTextSchema),
+  }),
+  confirm: z.boolean(),
+  notWhileOnPhone: z.boolean(),
+  ringSeconds: z.number().check(z.int(), z.gte(5), z.lte(120)),
+  callerIdName: AmiTextSchema,
+  createdAt: TimestampSchema,
+  expiresAt: TimestampSchema,
+});
+export type CallRequested = z.infer<typeof CallRequestedSchema>;
+
+export const CallStatusSchema = z
+  .strictObject({
+    v: z.literal(WIRE_VERSION),
+    type: z.literal('call.status'),
+    requestId: RequestIdSchema,
+    siteId: SiteIdSchema,
+    status: z.enum([
+      'dialing_extension',
+      'awaiting_confirmation',
+      'dialing_visitor',
+      'connected',
+      'completed',
+      'failed',
+    ]),
+    reason: z.optional(FailureReasonSchema),
+    at: TimestampSchema,
+  })
+  .check(
+    z.refine((message) => (message.status === 'failed') === (message.reason !== undefined), {
+      message: 'reason is required with status failed, and only then',
+      path: ['reason'],
+    }),
+  );
+export type CallStatus = z.infer<typeof CallStatusSchema>;
+
+export const PRESENCE_STATES = ['idle', 'ringing', 'in_use', 'unavailable'] as const;
+export type PresenceState = (typeof PRESENCE_STATES)[number];
+
+export const ExtensionPresenceSchema = z.strictObject({
+  v: z.literal(WIRE_VERSION),
+  type: z.literal('extension.presence'),
+  siteId: SiteIdSchema,
+  extension: ExtensionNumberSchema,
+  state: z.enum(PRESENCE_STATES),
+  at: TimestampSchema,
+});
+export type ExtensionPresence = z.infer<typeof ExtensionPresenceSchema>;
+
+/** What the connector sends on the call-events queue. */
+export const CallEventSchema = z.discriminatedUnion('type', [CallStatusSchema, ExtensionPresenceSchema]);
+export type CallEvent = z.infer<typeof CallEventSchema>;
+
+export type WireParseResult<T> = { ok: true; message: T } | { ok: false; problem: string };
+
+/** Parses a message body (a JSON string) with one of the schemas above; never throws. */
+export function parseWireMessage<T>(schema: z.ZodMiniType<T>, body: string): WireParseResult<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { ok: false, problem: 'body is not JSON' };
+  }
+  const result = schema.safeParse(json);
+  return result.success
+    ? { ok: true, message: result.data }
+    : { ok: false, problem: z.prettifyError(result.error) };
+}

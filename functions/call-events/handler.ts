@@ -1,0 +1,9 @@
+// Lambda entry for the call-events queue consumer.
+import { createDocumentClient } from '../lib/clients.ts';
+import { loadTableName } from '../lib/config.ts';
+import { DynamoCallNowStore } from '../store/dynamo-store.ts';
+import { createCallEventsHandler } from './consumer.ts';
+
+export const handler = createCallEventsHandler(
+  new DynamoCallNowStore(createDocumentClient(), loadTableName(process.env)),
+);

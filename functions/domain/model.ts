@@ -1,0 +1,117 @@
+// What CallNow stores: the server's Call API settings, the owner chain (reseller -> client -> extension),
+// the extension's CallNow preferences, call requests and extension presence. The schemas check records read back.
+import { CALL_STATES, FAILURE_REASONS } from '../../contracts/call-states.ts';
+import { PRESENCE_STATES } from '../../contracts/messages.ts';
+import { z } from '../../contracts/zod.ts';
+
+export const PREFERRED_AGENTS = ['none', 'isymphony-1.9.0-rev140', 'isymphony-2.0'] as const;
+
+export const ServerSettingsSchema = z.object({
+  /** The server-wide Call API switch. */
+  callApiEnabled: z.boolean(),
+  /** ISO 3166-1 alpha-2; used to read phone numbers typed without a country code. */
+  defaultCountry: z.string().check(z.regex(/^[A-Z]{2}$/)),
+  adminUsername: z.string(),
+  /** scrypt hash; with none set the admin account cannot be used. */
+  adminPasswordHash: z.optional(z.string()),
+  preferredAgent: z.enum(PREFERRED_AGENTS),
+});
+export type ServerSettings = z.infer<typeof ServerSettingsSchema>;
+
+export const ResellerSchema = z.object({
+  resellerId: z.string(),
+  name: z.string(),
+  /** The "Call API Management" permission. */
+  callApiManagement: z.boolean(),
+});
+export type Reseller = z.infer<typeof ResellerSchema>;
+
+export const ClientSchema = z.object({
+  clientId: z.string(),
+  resellerId: z.string(),
+  name: z.string(),
+  callApiManagement: z.boolean(),
+});
+export type Client = z.infer<typeof ClientSchema>;
+
+export const EXTENSION_TYPES = [
+  'phone_terminal',
+  'queue',
+  'ivr',
+  'voicemail',
+  'conference',
+  'callback',
+  'calling_card',
+  'intercom',
+  'queue_center',
+] as const;
+
+export const CallNowPreferencesSchema = z.object({
+  /** "Allow people to call me". */
+  allowCalls: z.boolean(),
+  callNowId: z.string(),
+  /** "Do not allow people to contact me while I am on the phone". */
+  notWhileOnPhone: z.boolean(),
+  /** The owner presses 0 before the visitor is dialled. */
+  confirm: z.boolean(),
+  showName: z.boolean(),
+  askCallerName: z.boolean(),
+  imageValidation: z.boolean(),
+  /** A language code, or `visitor` for the visitor's choice. */
+  language: z.string(),
+  message: z.string(),
+  /** How long the extension, and then the visitor, are rung. */
+  ringSeconds: z.number().check(z.int(), z.gte(5), z.lte(120)),
+});
+export type CallNowPreferences = z.infer<typeof CallNowPreferencesSchema>;
+
+export const ExtensionSchema = z.object({
+  extensionId: z.string(),
+  clientId: z.string(),
+  resellerId: z.string(),
+  /** The number dialled on the PBX, e.g. `101`. */
+  number: z.string(),
+  /** The PBX site whose connector serves this extension. */
+  siteId: z.string(),
+  type: z.enum(EXTENSION_TYPES),
+  ownerName: z.string(),
+  callApiManagement: z.boolean(),
+  /** "Call API access" in the Phone Terminal Setup. */
+  callApiAccess: z.boolean(),
+  callNow: CallNowPreferencesSchema,
+});
+export type Extension = z.infer<typeof ExtensionSchema>;
+
+/** Everything a public CallNow request needs, loaded together. */
+export interface CallNowTarget {
+  readonly server: ServerSettings;
+  readonly reseller: Reseller;
+  readonly client: Client;
+  readonly extension: Extension;
+}
+
+export const CallRequestSchema = z.object({
+  requestId: z.string(),
+  callNowId: z.string(),
+  extensionId: z.string(),
+  siteId: z.string(),
+  status: z.enum(CALL_STATES),
+  reason: z.optional(z.enum(FAILURE_REASONS)),
+  /** E.164. */
+  visitorPhone: z.string(),
+  visitorName: z.optional(z.string()),
+  createdAt: z.string(),
+  /** Not dialled after this instant. */
+  expiresAt: z.string(),
+  /** When each state was reached. */
+  statusTimes: z.partialRecord(z.enum(CALL_STATES), z.string()),
+});
+export type CallRequest = z.infer<typeof CallRequestSchema>;
+
+export const ExtensionPresenceRecordSchema = z.object({
+  siteId: z.string(),
+  extension: z.string(),
+  state: z.enum(PRESENCE_STATES),
+  at: z.string(),
+});
+export type ExtensionPresenceRecord = z.infer<typeof ExtensionPresenceRecordSchema>;

@@ -1,0 +1,44 @@
+// The functions' configuration, read once per container; a missing or bad variable fails fast, by name.
+
+import { z } from '../../contracts/zod.ts';
+import { FUNCTION_ENV } from '../../infra/resources.ts';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const QueueUrlsSchema = z.record(z.string(), z.url());
+
+export interface FunctionConfig {
+  readonly tableName: string;
+  readonly callRequestsQueueUrls: Readonly<Record<string, string>>;
+}
+
+export function requireEnv(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`environment variable ${name} is required`);
+  return value;
+}
+
+export function loadTableName(env: NodeJS.ProcessEnv): string {
+  return requireEnv(env, FUNCTION_ENV.tableName);
+}
+
+export function loadQueueUrls(env: NodeJS.ProcessEnv): Readonly<Record<string, string>> {
+  const name = FUNCTION_ENV.callRequestsQueueUrls;
+  let json: unknown;
+  try {
+    json = JSON.parse(requireEnv(env, name));
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`environment variable ${name} must be a JSON object of site id -> queue URL`);
+  }
+  const parsed = QueueUrlsSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ConfigError(`environment variable ${name} must be a JSON object of site id -> queue URL`);
+  }
+  return parsed.data;
+}

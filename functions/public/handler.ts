@@ -1,0 +1,14 @@
+// Lambda entry for the public CallNow routes.
+import { randomUUID } from 'node:crypto';
+import { createDocumentClient, createSqsClient } from '../lib/clients.ts';
+import { loadQueueUrls, loadTableName } from '../lib/config.ts';
+import { DynamoCallNowStore } from '../store/dynamo-store.ts';
+import { SqsCallRequestQueue } from '../store/sqs-queue.ts';
+import { createPublicHandler } from './routes.ts';
+
+export const handler = createPublicHandler({
+  store: new DynamoCallNowStore(createDocumentClient(), loadTableName(process.env)),
+  queue: new SqsCallRequestQueue(createSqsClient(), loadQueueUrls(process.env)),
+  clock: { now: () => new Date() },
+  newRequestId: randomUUID,
+});

@@ -1,0 +1,148 @@
+// The CallNow store on DynamoDB: one table, single-item conditional writes, no transactions.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { STATE_RANK } from '../../contracts/call-states.ts';
+import {
+  type CallNowTarget,
+  type CallRequest,
+  CallRequestSchema,
+  ClientSchema,
+  type ExtensionPresenceRecord,
+  ExtensionSchema,
+  ResellerSchema,
+  ServerSettingsSchema,
+} from '../domain/model.ts';
+import { type CallNowStore, type CallRequestChange, RequestExistsError } from '../domain/ports.ts';
+import { CALL_REQUEST_RETENTION_SECONDS, CallNowIdRecordSchema, keys } from './records.ts';
+
+type Key = { pk: string; sk: string };
+
+export class DynamoCallNowStore implements CallNowStore {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Two round trips: the CallNow ID's pointer, then the four records of the chain in one batch. */
+  async getCallNowTarget(callNowId: string): Promise<CallNowTarget | undefined> {
+    const pointer = CallNowIdRecordSchema.safeParse(await this.get(keys.callNowId(callNowId)));
+    if (!pointer.success) return undefined;
+    const { extensionId, clientId, resellerId } = pointer.data;
+    const wanted = [
+      keys.server(),
+      keys.reseller(resellerId),
+      keys.client(clientId),
+      keys.extension(extensionId),
+    ];
+    const items = await this.batchGet(wanted);
+    const find = (key: Key) => items.find((item) => item.pk === key.pk && item.sk === key.sk);
+    const server = ServerSettingsSchema.safeParse(find(keys.server()));
+    const reseller = ResellerSchema.safeParse(find(keys.reseller(resellerId)));
+    const client = ClientSchema.safeParse(find(keys.client(clientId)));
+    const extension = ExtensionSchema.safeParse(find(keys.extension(extensionId)));
+    if (!server.success || !reseller.success || !client.success || !extension.success) return undefined;
+    // A pointer left behind by a CallNow ID change must not lead to the extension.
+    if (extension.data.callNow.callNowId !== callNowId) return undefined;
+    return { server: server.data, reseller: reseller.data, client: client.data, extension: extension.data };
+  }
+
+  async createCallRequest(request: CallRequest): Promise<void> {
+    const ttl = Math.floor(Date.parse(request.expiresAt) / 1000) + CALL_REQUEST_RETENTION_SECONDS;
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.callRequest(request.requestId),
+            ...request,
+            statusRank: STATE_RANK[request.status],
+            ttl,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new RequestExistsError(request.requestId);
+      throw error;
+    }
+  }
+
+  async getCallRequest(requestId: string): Promise<CallRequest | undefined> {
+    const parsed = CallRequestSchema.safeParse(await this.get(keys.callRequest(requestId)));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  async advanceCallRequest({
+    requestId,
+    status,
+    reason,
+    at,
+  }: CallRequestChange): Promise<'applied' | 'stale' | 'unknown'> {
+    const names: Record<string, string> = { '#status': 'status', '#state': status };
+    const values: Record<string, unknown> = { ':status': status, ':rank': STATE_RANK[status], ':at': at };
+    let update = 'SET #status = :status, statusRank = :rank, statusTimes.#state = :at';
+    if (reason !== undefined) {
+      update += ', #reason = :reason';
+      names['#reason'] = 'reason';
+      values[':reason'] = reason;
+    }
+    try {
+      await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.callRequest(requestId),
+          UpdateExpression: update,
+          ConditionExpression: 'attribute_exists(pk) AND statusRank < :rank',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return 'applied';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return (await this.get(keys.callRequest(requestId))) ? 'stale' : 'unknown';
+    }
+  }
+
+  async putExtensionPresence(presence: ExtensionPresenceRecord): Promise<void> {
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.presence(presence.siteId, presence.extension), ...presence },
+          ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': presence.at },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private async get(key: Key): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: key }));
+    return Item;
+  }
+
+  private async batchGet(wanted: Key[]): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
+    let pending: Key[] = wanted;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 2 ** attempt * 10));
+      if (attempt > 5) throw new Error('BatchGetItem left keys unprocessed after retries');
+      const result = await this.documents.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
+      );
+      found.push(...(result.Responses?.[this.tableName] ?? []));
+      pending = (result.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Key[];
+    }
+    return found;
+  }
+}

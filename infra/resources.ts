@@ -1,0 +1,36 @@
+// Names and shapes shared by the CDK stack and the local stack, so both build the same table and queues.
+
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds; DynamoDB deletes the item some time after it. Code never relies on when. */
+  timeToLiveAttribute: 'ttl',
+  ownerIndex: { name: 'byOwner', partitionKey: 'ownerPk', sortKey: 'ownerSk' },
+} as const;
+
+export const DEFAULT_TABLE_NAME = 'callnow';
+
+export function callRequestsQueueName(siteId: string): string {
+  return `callnow-call-requests-${siteId}`;
+}
+
+export function callRequestsDeadLetterQueueName(siteId: string): string {
+  return `${callRequestsQueueName(siteId)}-dlq`;
+}
+
+export const CALL_EVENTS_QUEUE_NAME = 'callnow-call-events';
+export const CALL_EVENTS_DEAD_LETTER_QUEUE_NAME = `${CALL_EVENTS_QUEUE_NAME}-dlq`;
+
+/** A message received this many times without being deleted goes to the dead-letter queue. */
+export const MAX_RECEIVE_COUNT = 5;
+
+/** Long enough for the connector to originate, short enough that a crashed connector's message comes back quickly. */
+export const CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS = 60;
+export const CALL_EVENTS_VISIBILITY_TIMEOUT_SECONDS = 30;
+
+/** Environment variables the functions read. */
+export const FUNCTION_ENV = {
+  tableName: 'TABLE_NAME',
+  /** JSON object: site id -> that site's call-requests queue URL. */
+  callRequestsQueueUrls: 'CALL_REQUESTS_QUEUE_URLS',
+} as const;

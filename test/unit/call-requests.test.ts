@@ -1,0 +1,158 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { CallRequested } from '../../contracts/messages.ts';
+import { CallRequestedSchema } from '../../contracts/messages.ts';
+import {
+  callRequestStatus,
+  EXPIRY_GRACE_SECONDS,
+  REQUEST_LIFETIME_SECONDS,
+  type RequestCallPorts,
+  requestCall,
+} from '../../functions/domain/call-requests.ts';
+import { callableTarget } from '../support/fixtures.ts';
+import { MemoryStore } from '../support/memory-store.ts';
+
+const NOW = new Date('2026-11-26T10:00:00.000Z');
+
+function prepare(change: (target: ReturnType<typeof callableTarget>) => void = () => {}) {
+  const store = new MemoryStore();
+  const target = callableTarget();
+  change(target);
+  store.targets.set('demo', target);
+  const sent: CallRequested[] = [];
+  const clock = { now: vi.fn(() => NOW) };
+  const ports: RequestCallPorts = {
+    store,
+    queue: { send: async (message) => void sent.push(message) },
+    clock,
+    newRequestId: () => 'req-1',
+  };
+  return { store, sent, ports, clock };
+}
+
+describe('requestCall', () => {
+  it('stores the request as queued and sends a valid call.requested to the site queue', async () => {
+    const { store, sent, ports } = prepare();
+
+    const result = await requestCall(
+      'demo',
+      { phoneNumber: '(202) 555-0100', callerName: '  Grace  ' },
+      ports,
+    );
+
+    expect(result.kind).toBe('accepted');
+    expect(store.requests.get('req-1')).toMatchObject({
+      status: 'queued',
+      visitorPhone: '+12025550100',
+      visitorName: 'Grace',
+    });
+    expect(sent).toHaveLength(1);
+    expect(CallRequestedSchema.parse(sent[0])).toEqual({
+      v: 1,
+      type: 'call.requested',
+      requestId: 'req-1',
+      siteId: 'hq',
+      extension: { number: '101' },
+      visitor: { phone: '+12025550100', name: 'Grace' },
+      confirm: true,
+      notWhileOnPhone: false,
+      ringSeconds: 30,
+      callerIdName: 'CallNow: Grace',
+      createdAt: NOW.toISOString(),
+      expiresAt: new Date(NOW.getTime() + REQUEST_LIFETIME_SECONDS * 1000).toISOString(),
+    });
+  });
+
+  it('reads numbers without a country code with the server default country', async () => {
+    const { store, ports } = prepare((target) => {
+      Object.assign(target.server, { defaultCountry: 'RO' });
+    });
+    await requestCall('demo', { phoneNumber: '021 123 4567' }, ports);
+    expect(store.requests.get('req-1')?.visitorPhone).toBe('+40211234567');
+  });
+
+  it('answers not_available for an unknown CallNow ID and for a disabled one alike', async () => {
+    const { ports } = prepare((target) => {
+      Object.assign(target.extension.callNow, { allowCalls: false });
+    });
+    expect(await requestCall('nobody', { phoneNumber: '+12025550100' }, ports)).toEqual({
+      kind: 'not_available',
+    });
+    expect(await requestCall('demo', { phoneNumber: '+12025550100' }, ports)).toEqual({
+      kind: 'not_available',
+    });
+  });
+
+  it.each([
+    ['an invalid phone number', { phoneNumber: '12345' }, 'phoneNumber'],
+    ['letters for a number', { phoneNumber: 'call me' }, 'phoneNumber'],
+    [
+      'a name with a line break',
+      { phoneNumber: '+12025550100', callerName: 'Eve\r\nAction: Originate' },
+      'callerName',
+    ],
+    ['a name with a NUL', { phoneNumber: '+12025550100', callerName: 'Eve\u0000' }, 'callerName'],
+    ['a name that is too long', { phoneNumber: '+12025550100', callerName: 'x'.repeat(41) }, 'callerName'],
+  ])('refuses %s, naming the field, and writes nothing', async (_, input, field) => {
+    const { store, sent, ports } = prepare();
+    const result = await requestCall('demo', input, ports);
+    expect(result).toMatchObject({ kind: 'invalid_input', problem: { field } });
+    expect(store.requests.size).toBe(0);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('requires the caller name when the owner asks for it', async () => {
+    const { ports } = prepare((target) => {
+      Object.assign(target.extension.callNow, { askCallerName: true });
+    });
+    const result = await requestCall('demo', { phoneNumber: '+12025550100', callerName: '   ' }, ports);
+    expect(result).toMatchObject({
+      kind: 'invalid_input',
+      problem: { field: 'callerName', message: 'callerName is required' },
+    });
+  });
+
+  it('marks the request failed when the queue refuses it, so it never says queued without being sent', async () => {
+    const { store, ports } = prepare();
+    const failing = { ...ports, queue: { send: async () => Promise.reject(new Error('SQS down')) } };
+
+    const result = await requestCall('demo', { phoneNumber: '+12025550100' }, failing);
+
+    expect(result).toMatchObject({ kind: 'pbx_unreachable', requestId: 'req-1' });
+    expect(store.requests.get('req-1')).toMatchObject({ status: 'failed', reason: 'pbx_unavailable' });
+  });
+});
+
+describe('callRequestStatus', () => {
+  it('hides a request behind another CallNow ID', async () => {
+    const { ports } = prepare();
+    await requestCall('demo', { phoneNumber: '+12025550100' }, ports);
+    expect(await callRequestStatus('other', 'req-1', ports)).toBeUndefined();
+  });
+
+  it('ends a request nobody picked up as failed/expired once it is well past expiresAt', async () => {
+    const { store, ports, clock } = prepare();
+    await requestCall('demo', { phoneNumber: '+12025550100' }, ports);
+
+    clock.now.mockReturnValue(
+      new Date(NOW.getTime() + (REQUEST_LIFETIME_SECONDS + EXPIRY_GRACE_SECONDS - 1) * 1000),
+    );
+    expect(await callRequestStatus('demo', 'req-1', ports)).toMatchObject({ status: 'queued' });
+
+    clock.now.mockReturnValue(
+      new Date(NOW.getTime() + (REQUEST_LIFETIME_SECONDS + EXPIRY_GRACE_SECONDS + 1) * 1000),
+    );
+    expect(await callRequestStatus('demo', 'req-1', ports)).toMatchObject({
+      status: 'failed',
+      reason: 'expired',
+    });
+    expect(store.requests.get('req-1')).toMatchObject({ status: 'failed', reason: 'expired' });
+  });
+
+  it('leaves a request the connector picked up alone, however late', async () => {
+    const { store, ports, clock } = prepare();
+    await requestCall('demo', { phoneNumber: '+12025550100' }, ports);
+    await store.advanceCallRequest({ requestId: 'req-1', status: 'connected', at: NOW.toISOString() });
+    clock.now.mockReturnValue(new Date(NOW.getTime() + 3600_000));
+    expect(await callRequestStatus('demo', 'req-1', ports)).toMatchObject({ status: 'connected' });
+  });
+});
