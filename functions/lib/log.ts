@@ -1,8 +1,14 @@
 // One-line JSON logs, which CloudWatch Logs Insights can query. Never pass a visitor's number unmasked.
 
 type Fields = Record<string, unknown>;
+type Level = 'info' | 'warn' | 'error';
 
-function write(level: 'info' | 'warn' | 'error', msg: string, fields: Fields): void {
+const RANK: Record<Level | 'silent', number> = { info: 0, warn: 1, error: 2, silent: 3 };
+const configured = process.env.LOG_LEVEL?.toLowerCase();
+const threshold = configured && configured in RANK ? RANK[configured as Level] : RANK.info;
+
+function write(level: Level, msg: string, fields: Fields): void {
+  if (RANK[level] < threshold) return;
   const line = JSON.stringify({ level, msg, ...fields });
   if (level === 'error') console.error(line);
   else if (level === 'warn') console.warn(line);
