@@ -8,7 +8,7 @@ import {
   TOKEN_PATTERN,
 } from './ami-safe.ts';
 import { CALL_STATES, FAILURE_REASONS } from './call-states.ts';
-import { z } from './zod.ts';
+import * as z from './zod.ts';
 
 export const WIRE_VERSION = 1;
 

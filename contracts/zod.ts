@@ -1,7 +1,9 @@
 // zod/mini (a fraction of the full build's size, which matters for Lambda cold starts), with English messages.
+// Import it as a namespace (`import * as z from '.../zod.ts'`) so bundlers keep only what is used.
+
 import { en } from 'zod/locales';
-import * as z from 'zod/mini';
+import { config } from 'zod/mini';
 
-z.config(en());
+config(en());
 
-export { z };
+export * from 'zod/mini';

@@ -2,7 +2,7 @@
 // the extension's CallNow preferences, call requests and extension presence. The schemas check records read back.
 import { CALL_STATES, FAILURE_REASONS } from '../../contracts/call-states.ts';
 import { PRESENCE_STATES } from '../../contracts/messages.ts';
-import { z } from '../../contracts/zod.ts';
+import * as z from '../../contracts/zod.ts';
 
 export const PREFERRED_AGENTS = ['none', 'isymphony-1.9.0-rev140', 'isymphony-2.0'] as const;
 

@@ -1,6 +1,6 @@
 // Reading API Gateway (HTTP API, payload 2.0) requests: body size, content type, JSON or form fields.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { z } from '../../contracts/zod.ts';
+import type * as z from '../../contracts/zod.ts';
 import { HttpError } from './errors.ts';
 
 export const MAX_BODY_BYTES = 16 * 1024;

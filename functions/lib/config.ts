@@ -1,6 +1,6 @@
 // The functions' configuration, read once per container; a missing or bad variable fails fast, by name.
 
-import { z } from '../../contracts/zod.ts';
+import * as z from '../../contracts/zod.ts';
 import { FUNCTION_ENV } from '../../infra/resources.ts';
 
 export class ConfigError extends Error {

@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { TOKEN_PATTERN } from '../../contracts/ami-safe.ts';
 import { maskPhoneNumber } from '../../contracts/log-masking.ts';
-import { z } from '../../contracts/zod.ts';
+import * as z from '../../contracts/zod.ts';
 import {
   callRequestStatus,
   findCallableTarget,

@@ -1,5 +1,5 @@
 // Where each record lives in the one table.
-import { z } from '../../contracts/zod.ts';
+import * as z from '../../contracts/zod.ts';
 
 export const keys = {
   server: () => ({ pk: 'SERVER', sk: 'SETTINGS' }),
