@@ -1,9 +1,17 @@
 // The typed face of the AMI client: what the connector may rely on, whatever library speaks the protocol.
 
-/** One AMI message (a response or an event) with header names lower-cased, as asterisk-manager delivers them. */
+/**
+ * One AMI message (a response or an event) with header names lower-cased, as asterisk-manager delivers them.
+ * When a header appears more than once, the first value is kept (as Asterisk itself reads headers).
+ */
 export type AmiFields = Readonly<Record<string, string>>;
 
-/** An action to send; `Action` is the AMI action name. Values must not hold CR or LF (the client refuses them). */
+/**
+ * An action to send; `Action` is the AMI action name. Header names are letters, digits, `_` and `-`; values must
+ * not hold CR, LF or any other control character (the client refuses them before writing a byte).
+ * An array value becomes one header per entry, each `name=value` (e.g. `Variable: ['A=1', 'B=2']`).
+ * Set the ActionID with `AmiActionOptions.actionId`, never as a header.
+ */
 export interface AmiAction {
   readonly Action: string;
   readonly [header: string]: string | readonly string[];
@@ -22,7 +30,8 @@ export interface AmiEvent {
   readonly fields: AmiFields;
 }
 
-export type AmiConnectionStatus = 'connecting' | 'ready' | 'reconnecting' | 'closed';
+/** `idle` until connect() is called; `closed` is final (after close(), a refused login, or when retries give up). */
+export type AmiConnectionStatus = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closed';
 
 export interface AmiActionOptions {
   /** @default the client's `actionTimeoutMs` */
@@ -35,13 +44,28 @@ export interface AmiActionOptions {
   readonly actionId?: string;
 }
 
+export interface AmiLogger {
+  info(message: string, details?: Record<string, unknown>): void;
+  warn(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): void;
+}
+
 export interface AmiClient {
   readonly status: AmiConnectionStatus;
-  /** Connects and logs in; resolves once logged in and Asterisk has said FullyBooted. */
+  /**
+   * Connects and logs in; resolves once logged in and Asterisk has said FullyBooted. Connection failures are retried
+   * with the retry strategy; rejects with AmiAuthenticationError when Asterisk refuses the credentials, with
+   * AmiConnectError when the retry strategy gives up, and with AmiConnectionClosedError when close() is called first.
+   */
   connect(): Promise<void>;
-  /** Sends one action with a fresh unique ActionID and resolves with its response. Rejects with a typed error on timeout, disconnect or an unsafe value. */
+  /**
+   * Sends one action and resolves with its response (an `Error` response resolves too: read `response`).
+   * Rejects with AmiNotReadyError unless `ready`, AmiInvalidActionError / AmiUnsafeValueError before writing anything,
+   * AmiActionTimeoutError, or AmiConnectionClosedError when the connection ends first.
+   */
   send(action: AmiAction, options?: AmiActionOptions): Promise<AmiResponse>;
   onEvent(listener: (event: AmiEvent) => void): () => void;
   onStatus(listener: (status: AmiConnectionStatus) => void): () => void;
+  /** Logs off, closes the socket and stops reconnecting. Pending actions are rejected. */
   close(): Promise<void>;
 }
