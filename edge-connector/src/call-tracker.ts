@@ -1,0 +1,407 @@
+// Follows each originated call through AMI events and says which call.status to report, forward only, one end each.
+// Pure: no timers, no I/O. The caller passes the time and asks for due deadlines (`expireDue`), so tests use fake time.
+import {
+  type CallState,
+  type FailureReason,
+  isForwardTransition,
+  isTerminal,
+} from '../../contracts/call-states.ts';
+import type { AmiEvent } from './ami/types.ts';
+
+/** A status the connector reports for a request (`queued` is the cloud's, never reported from here). */
+export type ReportedStatus = Exclude<CallState, 'queued'>;
+
+export type StatusUpdate =
+  | { readonly requestId: string; readonly status: Exclude<ReportedStatus, 'failed'> }
+  | { readonly requestId: string; readonly status: 'failed'; readonly reason: FailureReason };
+
+/** The `Stage` values of `UserEvent(CallNow, ...)` that the tracker understands (the dialplan contract). */
+export const CALLNOW_STAGES = [
+  'extension-answered',
+  'confirm-prompt',
+  'confirm',
+  'dialing-visitor',
+  'visitor-answered',
+  'dial-end',
+  'hangup',
+] as const;
+export type CallNowStage = (typeof CALLNOW_STAGES)[number];
+
+export interface CallTimingOptions {
+  /**
+   * Added to every wait below, for AMI and dialplan latency.
+   * @default 15
+   */
+  readonly marginSeconds?: number;
+  /**
+   * From the confirmation prompt to the `confirm` event: must cover the prompt and the dialplan's Read() timeout (10 s).
+   * @default 30
+   */
+  readonly confirmSeconds?: number;
+  /**
+   * After `OriginateResponse` Failure with Reason 0, 1 or 8, how long to wait for the busy evidence of chan_pjsip
+   * (`DialEnd BUSY`, `Hangup Cause 17`) that Asterisk may send just after it, before calling it pbx_unavailable.
+   * @default 1000
+   */
+  readonly busyEvidenceGraceMs?: number;
+  /**
+   * A connected call whose end is never seen is reported `completed` after this long.
+   * @default 14400 (4 hours)
+   */
+  readonly maxConnectedSeconds?: number;
+}
+
+export interface TrackedCall {
+  readonly requestId: string;
+  /** The ActionID of the Originate, which OriginateResponse carries back. */
+  readonly actionId: string;
+  /** The extension's dial string (e.g. `PJSIP/101`); its channels are `<extensionChannel>-<suffix>`. */
+  readonly extensionChannel: string;
+  readonly confirm: boolean;
+  readonly ringSeconds: number;
+}
+
+type Phase =
+  /** Originate sent, Asterisk has not said anything about it yet. */
+  | 'originating'
+  /** Asterisk is ringing the extension. */
+  | 'ringing_extension'
+  /** OriginateResponse said Failure with an ambiguous Reason; waiting briefly for busy evidence. */
+  | 'originate_failed'
+  | 'extension_answered'
+  | 'awaiting_confirmation'
+  | 'confirmed'
+  | 'dialing_visitor'
+  | 'connected';
+
+/** Phases only move forward too, so a late event (their order varies) cannot shorten a call's deadline or undo `connected`. */
+const PHASE_RANK: Readonly<Record<Phase, number>> = {
+  originating: 0,
+  ringing_extension: 1,
+  originate_failed: 2,
+  extension_answered: 2,
+  awaiting_confirmation: 3,
+  confirmed: 4,
+  dialing_visitor: 5,
+  connected: 6,
+};
+
+interface CallRecord {
+  readonly call: TrackedCall;
+  phase: Phase;
+  reported: CallState;
+  /** Epoch ms at which the call is ended if nothing more is heard. */
+  deadlineAt: number;
+  /** chan_pjsip's sign of a busy extension (DialEnd BUSY or Hangup Cause 17 on its channel) was seen. */
+  busySeen: boolean;
+}
+
+// Reasons of OriginateResponse (Asterisk's AST_CONTROL_* codes).
+const REASON_NO_ANSWER = '3';
+const REASON_BUSY = '5';
+const AMBIGUOUS_REASONS: ReadonlySet<string> = new Set(['0', '1', '8']);
+const HANGUP_CAUSE_USER_BUSY = '17';
+
+/** What DIALSTATUS of the visitor leg means for the request, `ANSWER` aside. */
+const DIAL_STATUS_FAILURE: Readonly<Record<string, FailureReason>> = {
+  BUSY: 'visitor_busy',
+  NOANSWER: 'visitor_no_answer',
+  CONGESTION: 'visitor_unreachable',
+  CHANUNAVAIL: 'visitor_unreachable',
+  // Privacy manager refusals on the visitor's side.
+  DONTCALL: 'visitor_unreachable',
+  TORTURE: 'visitor_unreachable',
+  // The extension hung up while the visitor was ringing.
+  CANCEL: 'extension_declined',
+  INVALIDARGS: 'pbx_unavailable',
+};
+
+export class CallAlreadyTrackedError extends Error {
+  constructor(readonly requestId: string) {
+    super(`request ${requestId} is already being followed`);
+    this.name = 'CallAlreadyTrackedError';
+  }
+}
+
+function field(event: AmiEvent, name: string): string {
+  return event.fields[name] ?? '';
+}
+
+export class CallTracker {
+  readonly #calls = new Map<string, CallRecord>();
+  readonly #byActionId = new Map<string, CallRecord>();
+  readonly #marginMs: number;
+  readonly #confirmMs: number;
+  readonly #busyEvidenceGraceMs: number;
+  readonly #maxConnectedMs: number;
+
+  constructor(timing: CallTimingOptions = {}) {
+    this.#marginMs = (timing.marginSeconds ?? 15) * 1000;
+    this.#confirmMs = (timing.confirmSeconds ?? 30) * 1000;
+    this.#busyEvidenceGraceMs = timing.busyEvidenceGraceMs ?? 1000;
+    this.#maxConnectedMs = (timing.maxConnectedSeconds ?? 14_400) * 1000;
+  }
+
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  has(requestId: string): boolean {
+    return this.#calls.has(requestId);
+  }
+
+  requestIds(): string[] {
+    return [...this.#calls.keys()];
+  }
+
+  /**
+   * Starts following a call. Call it before sending the Originate: its first events can beat the response.
+   * @throws CallAlreadyTrackedError when the request is already being followed
+   */
+  track(call: TrackedCall, nowMs: number): void {
+    if (this.#calls.has(call.requestId)) throw new CallAlreadyTrackedError(call.requestId);
+    const record: CallRecord = {
+      call,
+      phase: 'originating',
+      reported: 'queued',
+      deadlineAt: nowMs + call.ringSeconds * 1000 + this.#marginMs,
+      busySeen: false,
+    };
+    this.#calls.set(call.requestId, record);
+    this.#byActionId.set(call.actionId, record);
+  }
+
+  /** Forgets a call without reporting anything, e.g. when its Originate was never written and the request will be retried. */
+  untrack(requestId: string): void {
+    const record = this.#calls.get(requestId);
+    if (record) this.#forget(record);
+  }
+
+  /** Asterisk answered the Originate with `Response: Success`: it is ringing the extension. */
+  originateAccepted(requestId: string, nowMs: number): StatusUpdate[] {
+    const record = this.#calls.get(requestId);
+    if (!record) return [];
+    const updates: StatusUpdate[] = [];
+    this.#ensureDialing(record, nowMs, updates);
+    return updates;
+  }
+
+  /** The call could not be started or followed (Originate refused, unsafe value, lost response). */
+  fail(requestId: string, reason: FailureReason): StatusUpdate[] {
+    const record = this.#calls.get(requestId);
+    if (!record) return [];
+    const updates: StatusUpdate[] = [];
+    this.#end(record, updates, reason);
+    return updates;
+  }
+
+  handleEvent(event: AmiEvent, nowMs: number): StatusUpdate[] {
+    if (this.#calls.size === 0) return [];
+    const updates: StatusUpdate[] = [];
+    switch (event.name) {
+      case 'OriginateResponse':
+        this.#onOriginateResponse(event, nowMs, updates);
+        break;
+      case 'UserEvent':
+        if (field(event, 'userevent') === 'CallNow') this.#onCallNowEvent(event, nowMs, updates);
+        break;
+      case 'DialEnd':
+        if (field(event, 'dialstatus') === 'BUSY') {
+          this.#onBusyEvidence([field(event, 'destchannel'), field(event, 'channel')], updates);
+        }
+        break;
+      case 'Hangup':
+        if (field(event, 'cause') === HANGUP_CAUSE_USER_BUSY)
+          this.#onBusyEvidence([field(event, 'channel')], updates);
+        break;
+    }
+    return updates;
+  }
+
+  /**
+   * The AMI connection dropped. On the PBX host that means Asterisk stopped, restarted or crashed (fixtures f2, f5),
+   * which ends its calls, and their remaining events are lost either way: a call that had reached the visitor is
+   * reported `completed`, any other `failed/pbx_unavailable`. Calls whose Originate is still awaiting its response
+   * are left to the caller, who learns from that response whether the Originate was written at all.
+   */
+  connectionLost(): StatusUpdate[] {
+    const updates: StatusUpdate[] = [];
+    for (const record of [...this.#calls.values()]) {
+      if (record.reported === 'queued') continue;
+      if (record.phase === 'connected') this.#end(record, updates);
+      else this.#end(record, updates, 'pbx_unavailable');
+    }
+    return updates;
+  }
+
+  /** The earliest deadline among followed calls (epoch ms), to schedule one timer for `expireDue`. */
+  nextDeadlineAt(): number | undefined {
+    let earliest: number | undefined;
+    for (const record of this.#calls.values()) {
+      if (earliest === undefined || record.deadlineAt < earliest) earliest = record.deadlineAt;
+    }
+    return earliest;
+  }
+
+  /** Ends every call whose deadline has passed: nothing more can come for it. */
+  expireDue(nowMs: number): StatusUpdate[] {
+    const updates: StatusUpdate[] = [];
+    for (const record of [...this.#calls.values()]) {
+      if (record.deadlineAt > nowMs) continue;
+      if (record.phase === 'connected') this.#end(record, updates);
+      else this.#end(record, updates, 'pbx_unavailable');
+    }
+    return updates;
+  }
+
+  #onOriginateResponse(event: AmiEvent, nowMs: number, updates: StatusUpdate[]): void {
+    const record = this.#byActionId.get(field(event, 'actionid'));
+    if (!record) return;
+    this.#ensureDialing(record, nowMs, updates);
+    if (field(event, 'response') === 'Success') {
+      // The extension answered; the dialplan's events take it from here.
+      this.#enterPhase(record, 'extension_answered', nowMs);
+      return;
+    }
+    if (record.phase !== 'ringing_extension') return;
+    const reason = field(event, 'reason');
+    if (reason === REASON_NO_ANSWER) this.#end(record, updates, 'extension_no_answer');
+    else if (reason === REASON_BUSY) this.#end(record, updates, 'extension_busy');
+    else if (AMBIGUOUS_REASONS.has(reason)) {
+      if (record.busySeen) this.#end(record, updates, 'extension_busy');
+      else this.#enterPhase(record, 'originate_failed', nowMs);
+    } else this.#end(record, updates, 'pbx_unavailable');
+  }
+
+  #onBusyEvidence(channels: readonly string[], updates: StatusUpdate[]): void {
+    for (const record of [...this.#calls.values()]) {
+      if (
+        record.phase !== 'ringing_extension' &&
+        record.phase !== 'originate_failed' &&
+        record.phase !== 'originating'
+      ) {
+        continue;
+      }
+      const prefix = `${record.call.extensionChannel}-`;
+      if (!channels.some((channel) => channel.startsWith(prefix))) continue;
+      if (record.phase === 'originate_failed') this.#end(record, updates, 'extension_busy');
+      else record.busySeen = true;
+    }
+  }
+
+  #onCallNowEvent(event: AmiEvent, nowMs: number, updates: StatusUpdate[]): void {
+    const record = this.#calls.get(field(event, 'requestid'));
+    if (!record) return;
+    this.#ensureDialing(record, nowMs, updates);
+    const stage = field(event, 'stage');
+    switch (stage as CallNowStage) {
+      case 'extension-answered':
+        this.#enterPhase(record, 'extension_answered', nowMs);
+        break;
+      case 'confirm-prompt':
+        this.#report(record, 'awaiting_confirmation', updates);
+        this.#enterPhase(record, 'awaiting_confirmation', nowMs);
+        break;
+      case 'confirm':
+        if (field(event, 'outcome') === 'accepted') this.#enterPhase(record, 'confirmed', nowMs);
+        else this.#end(record, updates, 'extension_declined');
+        break;
+      case 'dialing-visitor':
+        this.#report(record, 'dialing_visitor', updates);
+        this.#enterPhase(record, 'dialing_visitor', nowMs);
+        break;
+      case 'visitor-answered':
+        this.#report(record, 'connected', updates);
+        this.#enterPhase(record, 'connected', nowMs);
+        break;
+      case 'dial-end':
+      case 'hangup':
+        this.#onDialOutcome(record, field(event, 'dialstatus'), updates);
+        break;
+    }
+  }
+
+  /** `dial-end` and `hangup` both carry DIALSTATUS; whichever comes first ends the call. */
+  #onDialOutcome(record: CallRecord, dialStatus: string, updates: StatusUpdate[]): void {
+    if (dialStatus === 'ANSWER') {
+      // The visitor answered even if visitor-answered was lost: report the connection before its end.
+      this.#report(record, 'connected', updates);
+      this.#end(record, updates);
+      return;
+    }
+    const failure = DIAL_STATUS_FAILURE[dialStatus];
+    if (failure) {
+      this.#end(record, updates, failure);
+      return;
+    }
+    if (dialStatus !== '') {
+      this.#end(record, updates, 'pbx_unavailable');
+      return;
+    }
+    // No Dial() ran: the extension hung up before the visitor was dialled (during or instead of the confirmation).
+    if (record.phase === 'connected') this.#end(record, updates);
+    else if (record.phase === 'dialing_visitor') this.#end(record, updates, 'pbx_unavailable');
+    else this.#end(record, updates, 'extension_declined');
+  }
+
+  /** Anything Asterisk says about a call proves its Originate was queued, even if its response is still on the way. */
+  #ensureDialing(record: CallRecord, nowMs: number, updates: StatusUpdate[]): void {
+    if (record.phase !== 'originating') return;
+    this.#report(record, 'dialing_extension', updates);
+    this.#enterPhase(record, 'ringing_extension', nowMs);
+  }
+
+  #enterPhase(record: CallRecord, phase: Phase, nowMs: number): void {
+    if (PHASE_RANK[phase] <= PHASE_RANK[record.phase]) return;
+    record.phase = phase;
+    record.deadlineAt = nowMs + this.#phaseAllowanceMs(record, phase);
+  }
+
+  #phaseAllowanceMs(record: CallRecord, phase: Phase): number {
+    switch (phase) {
+      case 'originating':
+      case 'ringing_extension':
+        return record.call.ringSeconds * 1000 + this.#marginMs;
+      case 'originate_failed':
+        return this.#busyEvidenceGraceMs;
+      case 'extension_answered':
+        return (record.call.confirm ? this.#confirmMs : 0) + this.#marginMs;
+      case 'awaiting_confirmation':
+        return this.#confirmMs + this.#marginMs;
+      case 'confirmed':
+        return this.#marginMs;
+      case 'dialing_visitor':
+        return record.call.ringSeconds * 1000 + this.#marginMs;
+      case 'connected':
+        return this.#maxConnectedMs;
+    }
+  }
+
+  #report(
+    record: CallRecord,
+    status: Exclude<ReportedStatus, 'failed' | 'completed'>,
+    updates: StatusUpdate[],
+  ): void {
+    if (!isForwardTransition(record.reported, status)) return;
+    record.reported = status;
+    updates.push({ requestId: record.call.requestId, status });
+  }
+
+  /** Reports the one terminal status of a call (`failed/<reason>`, or `completed` without a reason) and forgets it. */
+  #end(record: CallRecord, updates: StatusUpdate[], reason?: FailureReason): void {
+    if (isTerminal(record.reported)) return;
+    this.#forget(record);
+    if (reason === undefined) {
+      record.reported = 'completed';
+      updates.push({ requestId: record.call.requestId, status: 'completed' });
+    } else {
+      record.reported = 'failed';
+      updates.push({ requestId: record.call.requestId, status: 'failed', reason });
+    }
+  }
+
+  #forget(record: CallRecord): void {
+    this.#calls.delete(record.call.requestId);
+    this.#byActionId.delete(record.call.actionId);
+  }
+}

@@ -1,0 +1,138 @@
+// The connector's settings, read once from the environment at start; a bad value stops it with the variable's name.
+import { CHANNEL_PATTERN } from '../../contracts/ami-safe.ts';
+import { SiteIdSchema } from '../../contracts/messages.ts';
+import * as z from '../../contracts/zod.ts';
+
+export interface AmiConnectionConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  readonly secret: string;
+}
+
+export interface ConnectorConfig {
+  readonly callRequestsQueueUrl: string;
+  readonly callEventsQueueUrl: string;
+  readonly siteId: string;
+  readonly ami: AmiConnectionConfig;
+  /** How to reach an extension, with `{extension}` in place of its number, e.g. `PJSIP/{extension}`. */
+  readonly extensionChannelTemplate: string;
+  /** How to dial a visitor, with `{number}` (E.164, `+12025550100`) or `{digits}` (`12025550100`). */
+  readonly visitorDialTemplate: string;
+  /** The dialplan context that the answered extension lands in (see edge-connector/asterisk/). */
+  readonly callnowContext: string;
+}
+
+export class ConnectorConfigError extends Error {
+  constructor(
+    message: string,
+    readonly variables: readonly string[],
+  ) {
+    super(message);
+    this.name = 'ConnectorConfigError';
+  }
+}
+
+export const DEFAULT_AMI_PORT = 5038;
+export const DEFAULT_EXTENSION_CHANNEL_TEMPLATE = 'PJSIP/{extension}';
+export const DEFAULT_VISITOR_DIAL_TEMPLATE = 'PJSIP/{number}@trunk';
+export const DEFAULT_CALLNOW_CONTEXT = 'callnow';
+
+/** Replaces `{extension}` in the extension channel template. */
+export function expandExtensionChannel(template: string, extensionNumber: string): string {
+  return template.replaceAll('{extension}', extensionNumber);
+}
+
+/** Replaces `{number}` (E.164 with its `+`) and `{digits}` (the same without it) in the visitor dial template. */
+export function expandVisitorDial(template: string, visitorPhone: string): string {
+  return template
+    .replaceAll('{number}', visitorPhone)
+    .replaceAll('{digits}', visitorPhone.replace(/^\+/, ''));
+}
+
+// Longest values the message schema allows, so a template that passes here expands to a valid dial string for any request.
+const LONGEST_EXTENSION = 'x'.repeat(64);
+const LONGEST_PHONE = `+1${'2'.repeat(14)}`;
+
+const QueueUrlSchema = z.url({ protocol: /^https?$/, error: 'must be an http(s) queue URL' });
+const RequiredTextSchema = z.string().check(z.minLength(1, 'is required'));
+
+const ExtensionTemplateSchema = z.string().check(
+  z.refine((value) => value.includes('{extension}'), 'must contain {extension}'),
+  z.refine(
+    (value) => CHANNEL_PATTERN.test(expandExtensionChannel(value, LONGEST_EXTENSION)),
+    'must expand to a dial string such as PJSIP/101 (Technology/resource, no spaces or commas)',
+  ),
+);
+
+const VisitorTemplateSchema = z.string().check(
+  z.refine(
+    (value) => value.includes('{number}') || value.includes('{digits}'),
+    'must contain {number} or {digits}',
+  ),
+  z.refine(
+    (value) => CHANNEL_PATTERN.test(expandVisitorDial(value, LONGEST_PHONE)),
+    'must expand to a dial string such as PJSIP/+12025550100@trunk (Technology/resource, no spaces or commas)',
+  ),
+);
+
+const EnvSchema = z.object({
+  CALL_REQUESTS_QUEUE_URL: QueueUrlSchema,
+  CALL_EVENTS_QUEUE_URL: QueueUrlSchema,
+  SITE_ID: SiteIdSchema,
+  AMI_HOST: RequiredTextSchema,
+  AMI_PORT: z._default(
+    z.string().check(z.regex(/^\d{1,5}$/, 'must be a TCP port number')),
+    String(DEFAULT_AMI_PORT),
+  ),
+  AMI_USERNAME: RequiredTextSchema,
+  AMI_SECRET: RequiredTextSchema,
+  EXTENSION_CHANNEL_TEMPLATE: z._default(ExtensionTemplateSchema, DEFAULT_EXTENSION_CHANNEL_TEMPLATE),
+  VISITOR_DIAL_TEMPLATE: z._default(VisitorTemplateSchema, DEFAULT_VISITOR_DIAL_TEMPLATE),
+  CALLNOW_CONTEXT: z._default(
+    z
+      .string()
+      .check(z.regex(/^[A-Za-z0-9_-]{1,79}$/, 'must be a dialplan context name (letters, digits, _ and -)')),
+    DEFAULT_CALLNOW_CONTEXT,
+  ),
+});
+
+/**
+ * Reads and checks the connector's environment variables. AWS region, endpoint and credentials are not read
+ * here: the SDK takes them from its own variables (AWS_REGION, AWS_ENDPOINT_URL_SQS, AWS_PROFILE...).
+ * @throws ConnectorConfigError naming every variable that is missing or wrong
+ */
+export function loadConnectorConfig(env: NodeJS.ProcessEnv): ConnectorConfig {
+  // An empty variable (common in systemd EnvironmentFile) means "not set", so its default applies.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = EnvSchema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => ({
+      variable: String(issue.path[0] ?? '(environment)'),
+      message: issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message,
+    }));
+    throw new ConnectorConfigError(
+      `invalid edge connector configuration: ${problems.map((p) => `${p.variable} ${p.message}`).join('; ')}`,
+      problems.map((p) => p.variable),
+    );
+  }
+  const vars = result.data;
+  const port = Number(vars.AMI_PORT);
+  if (port < 1 || port > 65_535) {
+    throw new ConnectorConfigError(
+      'invalid edge connector configuration: AMI_PORT must be between 1 and 65535',
+      ['AMI_PORT'],
+    );
+  }
+  return {
+    callRequestsQueueUrl: vars.CALL_REQUESTS_QUEUE_URL,
+    callEventsQueueUrl: vars.CALL_EVENTS_QUEUE_URL,
+    siteId: vars.SITE_ID,
+    ami: { host: vars.AMI_HOST, port, username: vars.AMI_USERNAME, secret: vars.AMI_SECRET },
+    extensionChannelTemplate: vars.EXTENSION_CHANNEL_TEMPLATE,
+    visitorDialTemplate: vars.VISITOR_DIAL_TEMPLATE,
+    callnowContext: vars.CALLNOW_CONTEXT,
+  };
+}

@@ -1,0 +1,336 @@
+// The edge connector end to end on loopback: local-aws-sqs for both queues, the AMI simulator as the PBX, the real
+// AMI client in between. Each test sends call.requested messages and reads what arrives on the call-events queue.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { createSqsServer } from 'local-aws-sqs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type CallRequested, type CallStatus, CallStatusSchema } from '../../contracts/messages.ts';
+import { type AmiSimulator, startAmiSimulator } from '../../edge-connector/simulator/ami-simulator.ts';
+import { createAmiClient } from '../../edge-connector/src/ami/client.ts';
+import type { AmiClient } from '../../edge-connector/src/ami/types.ts';
+import { type Connector, startConnector } from '../../edge-connector/src/connector.ts';
+import { createJsonLogger } from '../../edge-connector/src/log.ts';
+import {
+  CALL_EVENTS_QUEUE_NAME,
+  CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS,
+  callRequestsDeadLetterQueueName,
+  callRequestsQueueName,
+  MAX_RECEIVE_COUNT,
+} from '../../infra/resources.ts';
+
+const SITE_ID = 'hq';
+const ACCOUNT_ID = '000000000000';
+
+let sqsServer: Server;
+let sqs: SQSClient;
+let requestsQueueUrl: string;
+let eventsQueueUrl: string;
+let simulator: AmiSimulator;
+let ami: AmiClient;
+let connector: Connector;
+const logLines: string[] = [];
+
+/** Every call.status read from the events queue so far, by request id, in arrival order. */
+const statusesByRequest = new Map<string, CallStatus[]>();
+let collecting = true;
+let collector: Promise<void>;
+
+async function collectStatuses(): Promise<void> {
+  while (collecting) {
+    // A short poll: local-aws-sqs answers it within ~40 ms with whatever is there.
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    for (const message of received.Messages ?? []) {
+      const status = CallStatusSchema.parse(JSON.parse(message.Body ?? ''));
+      statusesByRequest.set(status.requestId, [...(statusesByRequest.get(status.requestId) ?? []), status]);
+      await sqs.send(
+        new DeleteMessageCommand({ QueueUrl: eventsQueueUrl, ReceiptHandle: message.ReceiptHandle }),
+      );
+    }
+  }
+}
+
+let requestCounter = 0;
+
+function callRequested(
+  extension: string,
+  visitorPhone: string,
+  overrides: Partial<CallRequested> = {},
+): CallRequested {
+  requestCounter += 1;
+  const now = Date.now();
+  return {
+    v: 1,
+    type: 'call.requested',
+    requestId: `it-${now.toString(36)}-${requestCounter}`,
+    siteId: SITE_ID,
+    extension: { number: extension },
+    visitor: { phone: visitorPhone, name: 'Alice' },
+    confirm: true,
+    notWhileOnPhone: false,
+    ringSeconds: 5,
+    callerIdName: 'CallNow: Alice',
+    createdAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + 120_000).toISOString(),
+    ...overrides,
+  };
+}
+
+async function sendRequest(body: CallRequested | string): Promise<void> {
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: requestsQueueUrl,
+      MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+    }),
+  );
+}
+
+/** Waits for the request's final status and returns its whole sequence as `status` or `failed/<reason>`. */
+async function statusSequence(requestId: string, timeoutMs = 8000): Promise<string[]> {
+  const giveUpAt = Date.now() + timeoutMs;
+  for (;;) {
+    const statuses = statusesByRequest.get(requestId) ?? [];
+    const ended = statuses.some((status) => status.status === 'completed' || status.status === 'failed');
+    if (ended || Date.now() > giveUpAt) {
+      // A little longer, so that a wrong status sent after the end would be seen too.
+      if (ended) await new Promise((resolve) => setTimeout(resolve, 100));
+      return (statusesByRequest.get(requestId) ?? []).map((s) =>
+        s.reason ? `${s.status}/${s.reason}` : s.status,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function originatesFor(requestId: string): number {
+  return simulator.actions.filter(
+    (action) =>
+      action.name === 'Originate' &&
+      action.headers.some(
+        ([name, value]) => name === 'Variable' && value === `CALLNOW_REQUEST_ID=${requestId}`,
+      ),
+  ).length;
+}
+
+/** Messages received but neither deleted nor visible again yet: what the connector took and kept. */
+async function messagesInFlight(): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: requestsQueueUrl,
+      AttributeNames: ['ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
+}
+
+/** A simulated phone stays busy until its call has hung up, which may be a moment after the final status. */
+async function simulatorIdle(timeoutMs = 3000): Promise<void> {
+  const giveUpAt = Date.now() + timeoutMs;
+  while (simulator.activeCallCount > 0 && Date.now() < giveUpAt) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+beforeAll(async () => {
+  const requestsDlq = callRequestsDeadLetterQueueName(SITE_ID);
+  sqsServer = await createSqsServer({
+    port: 0,
+    hostname: '127.0.0.1',
+    accountId: ACCOUNT_ID,
+    queues: [
+      { QueueName: requestsDlq },
+      {
+        QueueName: callRequestsQueueName(SITE_ID),
+        Attributes: {
+          VisibilityTimeout: CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS,
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: `arn:aws:sqs:us-east-1:${ACCOUNT_ID}:${requestsDlq}`,
+            maxReceiveCount: MAX_RECEIVE_COUNT,
+          }),
+        },
+      },
+      { QueueName: CALL_EVENTS_QUEUE_NAME },
+    ],
+  });
+  const endpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
+  requestsQueueUrl = `${endpoint}/${ACCOUNT_ID}/${callRequestsQueueName(SITE_ID)}`;
+  eventsQueueUrl = `${endpoint}/${ACCOUNT_ID}/${CALL_EVENTS_QUEUE_NAME}`;
+  sqs = new SQSClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+
+  simulator = await startAmiSimulator({ timeScale: 0.02 });
+  ami = createAmiClient({
+    host: simulator.host,
+    port: simulator.port,
+    username: simulator.username,
+    secret: simulator.secret,
+  });
+  await ami.connect();
+
+  connector = startConnector(
+    {
+      callRequestsQueueUrl: requestsQueueUrl,
+      callEventsQueueUrl: eventsQueueUrl,
+      siteId: SITE_ID,
+      extensionChannelTemplate: 'PJSIP/{extension}',
+      visitorDialTemplate: 'PJSIP/{number}@trunk',
+      callnowContext: 'callnow',
+    },
+    { sqs, ami, logger: createJsonLogger({ write: (line) => logLines.push(line) }) },
+  );
+  collector = collectStatuses();
+});
+
+afterAll(async () => {
+  await connector?.stop();
+  collecting = false;
+  await collector;
+  await ami?.close();
+  await simulator?.close();
+  sqs?.destroy();
+  await new Promise<void>((resolve) => {
+    sqsServer.closeAllConnections();
+    sqsServer.close(() => resolve());
+  });
+});
+
+describe('edge connector with local SQS and the AMI simulator', () => {
+  beforeEach(() => simulatorIdle());
+
+  it('walks a confirmed call to a visitor who answers through every status (101, visitor 0100)', async () => {
+    const request = callRequested('101', '+12025550100');
+
+    await sendRequest(request);
+
+    expect(await statusSequence(request.requestId)).toEqual([
+      'dialing_extension',
+      'awaiting_confirmation',
+      'dialing_visitor',
+      'connected',
+      'completed',
+    ]);
+    expect(originatesFor(request.requestId)).toBe(1);
+  });
+
+  it.each([
+    ['102', 'never answers', ['dialing_extension', 'failed/extension_no_answer']],
+    ['103', 'is busy', ['dialing_extension', 'failed/extension_busy']],
+    [
+      '104',
+      'presses 5 instead of 0',
+      ['dialing_extension', 'awaiting_confirmation', 'failed/extension_declined'],
+    ],
+  ])('reports extension %s that %s', async (extension, _what, expected) => {
+    const request = callRequested(extension, '+12025550100');
+
+    await sendRequest(request);
+
+    expect(await statusSequence(request.requestId)).toEqual(expected);
+  });
+
+  it('reports a busy visitor (0102) as failed/visitor_busy', async () => {
+    const request = callRequested('101', '+12025550102');
+
+    await sendRequest(request);
+
+    expect(await statusSequence(request.requestId)).toEqual([
+      'dialing_extension',
+      'awaiting_confirmation',
+      'dialing_visitor',
+      'failed/visitor_busy',
+    ]);
+  });
+
+  it('dials without the confirmation step when the request does not ask for it', async () => {
+    const request = callRequested('101', '+12025550100', { confirm: false });
+
+    await sendRequest(request);
+
+    expect(await statusSequence(request.requestId)).toEqual([
+      'dialing_extension',
+      'dialing_visitor',
+      'connected',
+      'completed',
+    ]);
+  });
+
+  it('reports an expired request as failed/expired and never originates it', async () => {
+    const request = callRequested('101', '+12025550100', {
+      createdAt: new Date(Date.now() - 180_000).toISOString(),
+      expiresAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+
+    await sendRequest(request);
+
+    expect(await statusSequence(request.requestId)).toEqual(['failed/expired']);
+    expect(originatesFor(request.requestId)).toBe(0);
+  });
+
+  it('leaves a poison message on the queue and still handles the next good one', async () => {
+    const inFlightBefore = await messagesInFlight();
+    const good = callRequested('101', '+12025550100', { confirm: false });
+
+    await sendRequest('{"v":1,"type":"call.requested","requestId":"half a message');
+    await sendRequest(JSON.stringify({ ...callRequested('101', '+12025550100'), v: 99 }));
+    await sendRequest(good);
+
+    expect(await statusSequence(good.requestId)).toEqual([
+      'dialing_extension',
+      'dialing_visitor',
+      'connected',
+      'completed',
+    ]);
+    expect(
+      logLines.filter((line) => line.includes('invalid call request left for the dead-letter queue')),
+    ).toHaveLength(2);
+    expect(await messagesInFlight()).toBe(inFlightBefore + 2);
+  });
+
+  it('handles several requests at once, each to its own end', async () => {
+    // One call per extension: a simulated phone already in a call is busy, as a real one would be.
+    const requests = [
+      callRequested('101', '+12025550100', { confirm: false }),
+      callRequested('102', '+12025550100'),
+      callRequested('103', '+12025550100'),
+      callRequested('104', '+12025550104', { confirm: false }),
+      callRequested('105', '+12025550103', { confirm: false }),
+    ];
+
+    await Promise.all(requests.map((request) => sendRequest(request)));
+    const endings = await Promise.all(requests.map(async (r) => (await statusSequence(r.requestId)).at(-1)));
+
+    expect(endings).toEqual([
+      'completed',
+      'failed/extension_no_answer',
+      'failed/extension_busy',
+      'failed/visitor_unreachable',
+      'failed/visitor_no_answer',
+    ]);
+  });
+
+  it("never logs a visitor's full number", () => {
+    const all = logLines.join('\n');
+
+    expect(all).toContain('+1********00');
+    expect(all).not.toMatch(/2025550100/);
+  });
+
+  it('stops promptly although its long polls are waiting (20 s)', async () => {
+    const startedAt = Date.now();
+
+    await connector.stop();
+
+    expect(Date.now() - startedAt).toBeLessThan(2000);
+  });
+});

@@ -1,0 +1,72 @@
+// The shipped dialplan against what the call tracker understands (a static check of the .conf text).
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} here is Asterisk's syntax, not a template slip
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CALLNOW_STAGES } from '../../edge-connector/src/call-tracker.ts';
+
+const DIALPLAN_PATH = new URL('../../edge-connector/asterisk/extensions_callnow.conf', import.meta.url);
+const dialplan = readFileSync(DIALPLAN_PATH, 'utf8');
+const lines = dialplan.split('\n').filter((line) => !line.trimStart().startsWith(';'));
+
+function userEvents(): string[] {
+  return lines.filter((line) => line.includes('UserEvent(CallNow,'));
+}
+
+function lineIndex(pattern: RegExp): number {
+  return lines.findIndex((line) => pattern.test(line));
+}
+
+describe('extensions_callnow.conf', () => {
+  it.each(CALLNOW_STAGES)('emits Stage %s with the request id', (stage) => {
+    const emitting = userEvents().filter(
+      (line) => line.includes(`Stage: ${stage})`) || line.includes(`Stage: ${stage},`),
+    );
+
+    expect(emitting.length).toBeGreaterThan(0);
+    for (const line of emitting) expect(line).toMatch(/RequestId: \$\{(CALLNOW_REQUEST_ID|ARG1)\}/);
+  });
+
+  it('emits no Stage the tracker does not understand', () => {
+    const stages = userEvents().map((line) => /Stage: ([a-z-]+)/.exec(line)?.[1]);
+
+    for (const stage of stages) expect(CALLNOW_STAGES).toContain(stage);
+  });
+
+  it.each(['accepted', 'refused', 'timeout'])('reports the confirm Outcome %s', (outcome) => {
+    expect(userEvents().some((line) => line.includes(`Stage: confirm,Outcome: ${outcome})`))).toBe(true);
+  });
+
+  it('reports DIALSTATUS with dial-end and hangup', () => {
+    expect(dialplan).toContain('Stage: dial-end,DialStatus: ${DIALSTATUS}');
+    expect(dialplan).toContain('Stage: hangup,DialStatus: ${DIALSTATUS}');
+  });
+
+  it('lands the originated call in context callnow, exten s, and pushes the hangup handler before anything can end it', () => {
+    expect(dialplan).toMatch(/^\[callnow\]$/m);
+    expect(lineIndex(/^exten => s,1,/)).toBeGreaterThan(lineIndex(/^\[callnow\]$/));
+    expect(lineIndex(/hangup_handler_push=callnow-hangup,s,1/)).toBeLessThan(
+      lineIndex(/Stage: extension-answered/),
+    );
+    expect(dialplan).toMatch(/^\[callnow-hangup\]$/m);
+  });
+
+  it('dials the visitor with the ring time and a U() gosub that reports visitor-answered', () => {
+    expect(dialplan).toContain(
+      'Dial(${CALLNOW_VISITOR_DIAL},${CALLNOW_RING_SECONDS},U(callnow-visitor-answered^${CALLNOW_REQUEST_ID}))',
+    );
+    expect(dialplan).toMatch(/^\[callnow-visitor-answered\]$/m);
+  });
+
+  it("replaces the visitor's own number as CallerID before dialling them", () => {
+    const setCallerId = lineIndex(/Set\(CALLERID\(num\)=/);
+
+    expect(setCallerId).toBeGreaterThan(-1);
+    expect(setCallerId).toBeLessThan(lineIndex(/Dial\(\$\{CALLNOW_VISITOR_DIAL\}/));
+    expect(lines[setCallerId]).not.toContain('CALLNOW_VISITOR_NUMBER');
+  });
+
+  it('asks for the confirmation digit only when CALLNOW_CONFIRM is 1, with a timeout', () => {
+    expect(dialplan).toContain('GotoIf($["${CALLNOW_CONFIRM}" != "1"]?dial)');
+    expect(dialplan).toMatch(/Read\(CALLNOW_DIGIT,[^,]+,1,,1,\d+\)/);
+  });
+});
