@@ -34,3 +34,10 @@ export const FUNCTION_ENV = {
   /** JSON object: site id -> that site's call-requests queue URL. */
   callRequestsQueueUrls: 'CALL_REQUESTS_QUEUE_URLS',
 } as const;
+
+/** The public routes (HTTP API route keys); the CDK stack and the local HTTP server both serve exactly these. */
+export const PUBLIC_ROUTE_KEYS = [
+  'GET /callnow/{callNowId}',
+  'POST /callnow/{callNowId}/requests',
+  'GET /callnow/{callNowId}/requests/{requestId}',
+] as const;

@@ -1,0 +1,115 @@
+// A Lambda function as CallNow runs them: bundled from TypeScript with the local esbuild (never Docker),
+// Node.js 24 on arm64, source maps, its own log group and a role that can write only to that log group.
+
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
+export const FUNCTION_ARCHITECTURE = lambda.Architecture.ARM_64;
+
+/**
+ * The bundle is ESM like the sources; CommonJS code inside it may still `require` Node built-ins, which an ES
+ * module can only do through createRequire.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __callnowCreateRequire } from 'node:module'; " +
+  'const require = __callnowCreateRequire(import.meta.url);';
+
+export interface CallNowFunctionProps {
+  /** The handler module, relative to the project root; it must export `handler`. */
+  readonly entry: string;
+  /** Shown in the Lambda console. */
+  readonly description: string;
+  /** Configuration the handler reads at start (see FUNCTION_ENV in infra/resources.ts). */
+  readonly environment: Readonly<Record<string, string>>;
+  /**
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long CloudWatch keeps the function's logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export class EsbuildMissingError extends Error {
+  constructor(options?: ErrorOptions) {
+    super(
+      'esbuild is not installed (run `npm ci`): CallNow bundles its functions with the local esbuild, and ' +
+        'without it aws-cdk-lib would fall back to bundling in Docker.',
+      options,
+    );
+    this.name = 'EsbuildMissingError';
+  }
+}
+
+function assertLocalEsbuild(): void {
+  try {
+    createRequire(import.meta.url).resolve('esbuild');
+  } catch (error) {
+    throw new EsbuildMissingError({ cause: error });
+  }
+}
+
+export class CallNowFunction extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  /** The function's execution role: log writes only, until a grant adds more. */
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: CallNowFunctionProps) {
+    super(scope, id);
+    assertLocalEsbuild();
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    // Instead of AWSLambdaBasicExecutionRole, which may create any log group and write to all of them.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${props.description}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: path.join(PROJECT_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: FUNCTION_RUNTIME,
+      architecture: FUNCTION_ARCHITECTURE,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        // Stack traces need the mappings, not the sources: smaller bundles, faster cold starts.
+        sourcesContent: false,
+        // The Node.js runtime ships AWS SDK v3.
+        externalModules: ['@aws-sdk/*'],
+        logLevel: nodejs.LogLevel.WARNING,
+      },
+    });
+  }
+}
