@@ -23,6 +23,7 @@ button:disabled{opacity:.6;cursor:progress}
 #status{min-height:1.5em;font-weight:600}
 ol.steps{padding-left:1.2rem}
 ol.steps li.done{opacity:.6}
+ol.steps li.todo{opacity:.4}
 ol.steps li.current{font-weight:600}
 `;
 
@@ -35,10 +36,17 @@ const SCRIPT = `
   const status = document.getElementById('status');
   if (!form || !status || !window.fetch) return;
   const text = ${STATUS_TEXT_FOR_SCRIPT};
+  const steps = document.getElementById('steps');
   const show = (body) => {
     status.textContent = body.status === 'failed' ? text.failure[body.reason] || text.failure.rejected : text.status[body.status] || '';
     status.dataset.status = body.status;
     if (body.reason) status.dataset.reason = body.reason; else delete status.dataset.reason;
+    if (!steps) return;
+    steps.hidden = body.status === 'failed';
+    const items = Array.from(steps.children);
+    const step = body.status === 'awaiting_confirmation' ? 'dialing_extension' : body.status;
+    const current = items.findIndex((item) => item.dataset.step === step);
+    items.forEach((item, index) => { item.className = index < current ? 'done' : index === current ? 'current' : 'todo'; });
   };
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   form.addEventListener('submit', async (event) => {
@@ -97,6 +105,7 @@ function layout(title: string, body: string, { head = '', script = '' } = {}): s
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>${head}
 <style>${STYLE}</style>
 </head>
@@ -107,6 +116,23 @@ ${body}
 </body>
 </html>
 `;
+}
+
+// Confirmation shows as part of ringing the owner: the list stays the same whether or not it is on.
+const VISIBLE_STEPS = CALL_STATES.filter(
+  (state): state is Exclude<CallState, 'failed' | 'awaiting_confirmation'> =>
+    state !== 'failed' && state !== 'awaiting_confirmation',
+);
+
+/** The call's steps, the ones behind marked done; hidden until a call starts on the call page. */
+function renderSteps(status: CallState | undefined): string {
+  const step = status === 'awaiting_confirmation' ? 'dialing_extension' : status;
+  const current = step === undefined ? -1 : (VISIBLE_STEPS as readonly CallState[]).indexOf(step);
+  const items = VISIBLE_STEPS.map((state, index) => {
+    const kind = index < current ? 'done' : index === current ? 'current' : 'todo';
+    return `<li class="${kind}" data-step="${state}">${escapeHtml(STATUS_TEXT[state])}</li>`;
+  }).join('\n');
+  return `<ol class="steps" id="steps"${status === undefined || status === 'failed' ? ' hidden' : ''}>\n${items}\n</ol>`;
 }
 
 export interface CallNowPageView {
@@ -138,11 +164,12 @@ ${view.message ? `<p class="message">${escapeHtml(view.message)}</p>` : ''}
 <form id="call-form" method="post" action="/callnow/${encodeURIComponent(view.callNowId)}/requests">
 ${nameField}
 <label for="phoneNumber">Your phone number</label>
-<input id="phoneNumber" name="phoneNumber" type="tel" required maxlength="32" autocomplete="tel" inputmode="tel" value="${escapeHtml(view.values?.phoneNumber ?? '')}"${describedBy('phoneNumber')}>
+<input id="phoneNumber" name="phoneNumber" type="tel" required maxlength="32" autocomplete="tel" inputmode="tel" placeholder="+1 202 555 0100" value="${escapeHtml(view.values?.phoneNumber ?? '')}"${describedBy('phoneNumber')}>
 ${fieldError('phoneNumber')}
 <button type="submit">Call</button>
 </form>
 <p id="status" role="status" aria-live="polite"></p>
+${renderSteps(undefined)}
 <p class="note">${
     view.confirm
       ? 'We ring them first; once they confirm, we call you on this number.'
@@ -157,20 +184,11 @@ export interface StatusPageView {
   readonly reason?: FailureReason;
 }
 
-const VISIBLE_STEPS: readonly CallState[] = CALL_STATES.filter(
-  (state) => state !== 'failed' && state !== 'awaiting_confirmation',
-);
-
 export function renderStatusPage(view: StatusPageView): string {
   const finished = isTerminal(view.status);
-  const current = VISIBLE_STEPS.indexOf(view.status);
-  const steps = VISIBLE_STEPS.map((state, index) => {
-    const kind = index < current ? 'done' : index === current ? 'current' : 'todo';
-    return `<li class="${kind}">${escapeHtml(STATUS_TEXT[state as Exclude<CallState, 'failed'>])}</li>`;
-  }).join('\n');
   const body = `<h1>${finished ? 'Your call' : 'Calling…'}</h1>
 <p id="status" role="status" data-status="${view.status}"${view.reason ? ` data-reason="${view.reason}"` : ''}>${escapeHtml(statusText(view.status, view.reason))}</p>
-${view.status === 'failed' ? '' : `<ol class="steps">\n${steps}\n</ol>`}
+${renderSteps(view.status)}
 ${finished ? `<p><a href="/callnow/${encodeURIComponent(view.callNowId)}">Back</a></p>` : '<p class="note">This page updates by itself.</p>'}`;
   return layout('Your call', body, { head: finished ? '' : '\n<meta http-equiv="refresh" content="2">' });
 }

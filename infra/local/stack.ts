@@ -1,0 +1,146 @@
+// The whole product on one machine: local DynamoDB and SQS, the same handlers behind a local HTTP server,
+// the events consumer, and the edge connector talking AMI to a real Asterisk or to the built-in simulator.
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type AmiSimulator, startAmiSimulator } from '../../edge-connector/simulator/ami-simulator.ts';
+import { createAmiClient } from '../../edge-connector/src/ami/client.ts';
+import { loadConnectorConfig } from '../../edge-connector/src/config.ts';
+import { startConnector } from '../../edge-connector/src/connector.ts';
+import type { ConnectorLogger } from '../../edge-connector/src/log.ts';
+import { createCallEventsHandler } from '../../functions/call-events/consumer.ts';
+import { createPublicHandler } from '../../functions/public/routes.ts';
+import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
+import { SqsCallRequestQueue } from '../../functions/store/sqs-queue.ts';
+import { DEFAULT_TABLE_NAME, PUBLIC_ROUTE_KEYS } from '../resources.ts';
+import { LOCAL_AWS } from './aws.ts';
+import { ensureTable, startLocalDynamoDb } from './dynamodb.ts';
+import { startEventsPump } from './events-pump.ts';
+import { startLocalHttpServer } from './http-server.ts';
+import { DEMO_CALLNOW_ID, seedDemo } from './seed.ts';
+import { startLocalSqs } from './sqs.ts';
+
+export interface LocalStackOptions {
+  /** HTTP port on 127.0.0.1. @default 0 (any free port) */
+  readonly port?: number;
+  /** @default 'hq' */
+  readonly siteId?: string;
+  /** AMI_HOST and the rest of the connector's variables; without AMI_HOST the built-in simulator is used. @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Speeds the simulated PBX up (tests) or keeps it realistic (1, the demo). @default 1 */
+  readonly simulatorTimeScale?: number;
+  /** The connector's logger. @default JSON lines on stderr */
+  readonly connectorLogger?: ConnectorLogger;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly demoUrl: string;
+  readonly admin: { readonly username: string; readonly password: string };
+  /** Where the connector sends its AMI actions: the simulator's address, or the real Asterisk's. */
+  readonly ami: { readonly host: string; readonly port: number; readonly simulated: boolean };
+  /** The built-in PBX, when no real Asterisk is configured. */
+  readonly simulator: AmiSimulator | undefined;
+  readonly tableName: string;
+  readonly documents: DynamoDBDocumentClient;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const siteId = options.siteId ?? 'hq';
+  const env = options.env ?? process.env;
+  const tableName = DEFAULT_TABLE_NAME;
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const stopPart of stops.reverse()) await stopPart().catch(() => {});
+  };
+
+  try {
+    const dynamodb = await startLocalDynamoDb(env.DYNAMODB_ENDPOINT);
+    stops.push(() => dynamodb.close());
+    await ensureTable(dynamodb.endpoint, tableName);
+    const sqsServer = await startLocalSqs([siteId]);
+    stops.push(() => sqsServer.close());
+
+    const dynamoClient = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamodb.endpoint });
+    const documents = DynamoDBDocumentClient.from(dynamoClient, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    const sqs = new SQSClient({ ...LOCAL_AWS, endpoint: sqsServer.endpoint });
+    stops.push(async () => {
+      dynamoClient.destroy();
+      sqs.destroy();
+    });
+    const admin = await seedDemo(documents, tableName, siteId);
+
+    const store = new DynamoCallNowStore(documents, tableName);
+    const publicHandler = createPublicHandler({
+      store,
+      queue: new SqsCallRequestQueue(sqs, sqsServer.callRequestsQueueUrls),
+      clock: { now: () => new Date() },
+      newRequestId: randomUUID,
+    });
+    const pump = startEventsPump({
+      sqs,
+      queueUrl: sqsServer.callEventsQueueUrl,
+      handler: createCallEventsHandler(store),
+    });
+    stops.push(() => pump.stop());
+
+    let simulator: AmiSimulator | undefined;
+    if (!env.AMI_HOST) {
+      simulator = await startAmiSimulator({ timeScale: options.simulatorTimeScale ?? 1 });
+      const running = simulator;
+      stops.push(() => running.close());
+    }
+    const connectorConfig = loadConnectorConfig({
+      ...env,
+      CALL_REQUESTS_QUEUE_URL: sqsServer.callRequestsQueueUrls[siteId],
+      CALL_EVENTS_QUEUE_URL: sqsServer.callEventsQueueUrl,
+      SITE_ID: siteId,
+      ...(simulator
+        ? {
+            AMI_HOST: simulator.host,
+            AMI_PORT: String(simulator.port),
+            AMI_USERNAME: simulator.username,
+            AMI_SECRET: simulator.secret,
+          }
+        : {}),
+    });
+    const { ami: amiSettings, ...runConfig } = connectorConfig;
+    const ami = createAmiClient(amiSettings);
+    stops.push(() => ami.close());
+    ami.connect().catch((error: unknown) => {
+      console.error(
+        JSON.stringify({ level: 'error', msg: 'AMI login failed; retrying', error: String(error) }),
+      );
+    });
+    const connector = startConnector(runConfig, {
+      sqs,
+      ami,
+      ...(options.connectorLogger ? { logger: options.connectorLogger } : {}),
+    });
+    stops.push(() => connector.stop());
+
+    const http = await startLocalHttpServer(
+      PUBLIC_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: publicHandler })),
+      options.port ?? 0,
+    );
+    stops.push(() => http.close());
+
+    return {
+      url: http.url,
+      demoUrl: `${http.url}/callnow/${DEMO_CALLNOW_ID}`,
+      admin,
+      ami: { host: amiSettings.host, port: amiSettings.port, simulated: simulator !== undefined },
+      simulator,
+      tableName,
+      documents,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
