@@ -4,7 +4,15 @@ import { startLocalStack } from './stack.ts';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const port = Number(process.env.PORT ?? 3000);
-const stack = await startLocalStack({ port });
+const stack = await startLocalStack({ port }).catch((error: unknown) => {
+  const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+  console.error(
+    inUse
+      ? `Port ${port} on 127.0.0.1 is already in use: stop what is using it, or start on another port with PORT=3001 npm start`
+      : `CallNow could not start: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
+});
 const pbx = stack.ami.simulated
   ? `built-in PBX simulator (AMI on ${stack.ami.host}:${stack.ami.port})`
   : `Asterisk at ${stack.ami.host}:${stack.ami.port}`;

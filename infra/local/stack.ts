@@ -6,9 +6,10 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type AmiSimulator, startAmiSimulator } from '../../edge-connector/simulator/ami-simulator.ts';
 import { createAmiClient } from '../../edge-connector/src/ami/client.ts';
+import { AmiAuthenticationError, AmiConnectionClosedError } from '../../edge-connector/src/ami/errors.ts';
 import { loadConnectorConfig } from '../../edge-connector/src/config.ts';
 import { startConnector } from '../../edge-connector/src/connector.ts';
-import type { ConnectorLogger } from '../../edge-connector/src/log.ts';
+import { type ConnectorLogger, createJsonLogger } from '../../edge-connector/src/log.ts';
 import { createCallEventsHandler } from '../../functions/call-events/consumer.ts';
 import { createPublicHandler } from '../../functions/public/routes.ts';
 import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
@@ -81,6 +82,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clock: { now: () => new Date() },
       newRequestId: randomUUID,
     });
+    const http = await startLocalHttpServer(
+      PUBLIC_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: publicHandler })),
+      options.port ?? 0,
+    );
+    stops.push(() => http.close());
     const pump = startEventsPump({
       sqs,
       queueUrl: sqsServer.callEventsQueueUrl,
@@ -109,25 +115,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         : {}),
     });
     const { ami: amiSettings, ...runConfig } = connectorConfig;
-    const ami = createAmiClient(amiSettings);
+    const logger = options.connectorLogger ?? createJsonLogger();
+    const ami = createAmiClient({ ...amiSettings, logger });
     stops.push(() => ami.close());
     ami.connect().catch((error: unknown) => {
+      if (error instanceof AmiConnectionClosedError) return; // stopped while connecting
+      const advice = error instanceof AmiAuthenticationError ? '; check AMI_USERNAME and AMI_SECRET' : '';
       console.error(
-        JSON.stringify({ level: 'error', msg: 'AMI login failed; retrying', error: String(error) }),
+        JSON.stringify({ level: 'error', msg: `AMI login failed${advice}`, error: String(error) }),
       );
     });
-    const connector = startConnector(runConfig, {
-      sqs,
-      ami,
-      ...(options.connectorLogger ? { logger: options.connectorLogger } : {}),
-    });
+    const connector = startConnector(runConfig, { sqs, ami, logger });
     stops.push(() => connector.stop());
-
-    const http = await startLocalHttpServer(
-      PUBLIC_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: publicHandler })),
-      options.port ?? 0,
-    );
-    stops.push(() => http.close());
 
     return {
       url: http.url,
