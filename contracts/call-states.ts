@@ -1,7 +1,7 @@
 // The life of a call request, shared by the cloud (which stores it) and the connector (which drives it).
 
-export const CALL_STATES = [
-  'queued',
+/** The states the connector reports; `queued` is the cloud's alone. */
+export const REPORTED_STATES = [
   'dialing_extension',
   'awaiting_confirmation',
   'dialing_visitor',
@@ -9,6 +9,10 @@ export const CALL_STATES = [
   'completed',
   'failed',
 ] as const;
+
+export type ReportedState = (typeof REPORTED_STATES)[number];
+
+export const CALL_STATES = ['queued', ...REPORTED_STATES] as const;
 export type CallState = (typeof CALL_STATES)[number];
 
 export const FAILURE_REASONS = [

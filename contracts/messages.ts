@@ -7,7 +7,7 @@ import {
   MAX_CALLER_NAME_LENGTH,
   TOKEN_PATTERN,
 } from './ami-safe.ts';
-import { CALL_STATES, FAILURE_REASONS } from './call-states.ts';
+import { FAILURE_REASONS, REPORTED_STATES } from './call-states.ts';
 import * as z from './zod.ts';
 
 export const WIRE_VERSION = 1;
@@ -24,8 +24,7 @@ const AmiTextSchema = z.string().check(
 );
 const TimestampSchema = z.iso.datetime();
 
-export const CallStateSchema = z.enum(CALL_STATES);
-export const FailureReasonSchema = z.enum(FAILURE_REASONS);
+const FailureReasonSchema = z.enum(FAILURE_REASONS);
 export const SiteIdSchema = z
   .string()
   .check(z.regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and -'));
@@ -63,14 +62,7 @@ export const CallStatusSchema = z
     type: z.literal('call.status'),
     requestId: RequestIdSchema,
     siteId: SiteIdSchema,
-    status: z.enum([
-      'dialing_extension',
-      'awaiting_confirmation',
-      'dialing_visitor',
-      'connected',
-      'completed',
-      'failed',
-    ]),
+    status: z.enum(REPORTED_STATES),
     reason: z.optional(FailureReasonSchema),
     at: TimestampSchema,
   })

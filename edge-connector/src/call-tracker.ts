@@ -5,14 +5,12 @@ import {
   type FailureReason,
   isForwardTransition,
   isTerminal,
+  type ReportedState,
 } from '../../contracts/call-states.ts';
 import type { AmiEvent } from './ami/types.ts';
 
-/** A status the connector reports for a request (`queued` is the cloud's, never reported from here). */
-export type ReportedStatus = Exclude<CallState, 'queued'>;
-
 export type StatusUpdate =
-  | { readonly requestId: string; readonly status: Exclude<ReportedStatus, 'failed'> }
+  | { readonly requestId: string; readonly status: Exclude<ReportedState, 'failed'> }
   | { readonly requestId: string; readonly status: 'failed'; readonly reason: FailureReason };
 
 /** The `Stage` values of `UserEvent(CallNow, ...)` that the tracker understands (the dialplan contract). */
@@ -379,7 +377,7 @@ export class CallTracker {
 
   #report(
     record: CallRecord,
-    status: Exclude<ReportedStatus, 'failed' | 'completed'>,
+    status: Exclude<ReportedState, 'failed' | 'completed'>,
     updates: StatusUpdate[],
   ): void {
     if (!isForwardTransition(record.reported, status)) return;

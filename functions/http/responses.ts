@@ -5,38 +5,25 @@ const COMMON_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-export function jsonResponse(
+function response(
   statusCode: number,
-  body: unknown,
-  headers: Record<string, string> = {},
+  contentType: string,
+  body: string,
+  headers: Record<string, string>,
 ): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode,
-    headers: {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      ...COMMON_HEADERS,
-      ...headers,
-    },
-    body: JSON.stringify(body),
+    headers: { 'content-type': contentType, 'cache-control': 'no-store', ...COMMON_HEADERS, ...headers },
+    body,
   };
 }
 
-export function htmlResponse(
-  statusCode: number,
-  body: string,
-  headers: Record<string, string> = {},
-): APIGatewayProxyStructuredResultV2 {
-  return {
-    statusCode,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      ...COMMON_HEADERS,
-      ...headers,
-    },
-    body,
-  };
+export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}) {
+  return response(statusCode, 'application/json; charset=utf-8', JSON.stringify(body), headers);
+}
+
+export function htmlResponse(statusCode: number, body: string, headers: Record<string, string> = {}) {
+  return response(statusCode, 'text/html; charset=utf-8', body, headers);
 }
 
 export function seeOther(location: string): APIGatewayProxyStructuredResultV2 {

@@ -24,6 +24,7 @@ import {
   callRequestsQueueName,
   MAX_RECEIVE_COUNT,
 } from '../../infra/resources.ts';
+import { callRequested as sampleCallRequested } from '../support/fixtures.ts';
 
 const SITE_ID = 'hq';
 const ACCOUNT_ID = '000000000000';
@@ -58,30 +59,18 @@ async function collectStatuses(): Promise<void> {
   }
 }
 
-let requestCounter = 0;
-
 function callRequested(
   extension: string,
   visitorPhone: string,
   overrides: Partial<CallRequested> = {},
 ): CallRequested {
-  requestCounter += 1;
-  const now = Date.now();
-  return {
-    v: 1,
-    type: 'call.requested',
-    requestId: `it-${now.toString(36)}-${requestCounter}`,
+  return sampleCallRequested({
     siteId: SITE_ID,
     extension: { number: extension },
     visitor: { phone: visitorPhone, name: 'Alice' },
-    confirm: true,
-    notWhileOnPhone: false,
     ringSeconds: 5,
-    callerIdName: 'CallNow: Alice',
-    createdAt: new Date(now).toISOString(),
-    expiresAt: new Date(now + 120_000).toISOString(),
     ...overrides,
-  };
+  });
 }
 
 async function sendRequest(body: CallRequested | string): Promise<void> {

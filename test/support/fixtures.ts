@@ -1,4 +1,5 @@
 // Records for tests: a fully enabled chain, cloned per test so one test's change cannot leak into another.
+import type { CallRequested } from '../../contracts/messages.ts';
 import type { CallNowTarget } from '../../functions/domain/model.ts';
 
 export function callableTarget(): CallNowTarget {
@@ -30,4 +31,27 @@ export function callableTarget(): CallNowTarget {
       },
     },
   } satisfies CallNowTarget);
+}
+
+let requestCounter = 0;
+
+/** A valid call.requested, created now and expiring in two minutes, with a fresh request id unless given. */
+export function callRequested(overrides: Partial<CallRequested> = {}): CallRequested {
+  requestCounter += 1;
+  const now = Date.now();
+  return {
+    v: 1,
+    type: 'call.requested',
+    requestId: `req-${now.toString(36)}-${requestCounter}`,
+    siteId: 'hq',
+    extension: { number: '101' },
+    visitor: { phone: '+12025550100', name: 'Alice' },
+    confirm: true,
+    notWhileOnPhone: false,
+    ringSeconds: 30,
+    callerIdName: 'CallNow: Alice',
+    createdAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + 120_000).toISOString(),
+    ...overrides,
+  };
 }

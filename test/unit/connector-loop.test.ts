@@ -1,4 +1,5 @@
 // The connector's poll loop with a mocked SQS client and a scripted AMI client: no sockets.
+
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
@@ -26,6 +27,7 @@ import {
   startConnector,
 } from '../../edge-connector/src/connector.ts';
 import { createJsonLogger } from '../../edge-connector/src/log.ts';
+import { callRequested as sampleCallRequested } from '../support/fixtures.ts';
 
 const CONFIG: ConnectorRunConfig = {
   callRequestsQueueUrl: 'http://127.0.0.1:9/123456789012/callnow-call-requests-hq',
@@ -76,22 +78,7 @@ class ScriptedAmi implements AmiClient {
 }
 
 function callRequested(overrides: Partial<CallRequested> = {}): CallRequested {
-  const now = Date.now();
-  return {
-    v: 1,
-    type: 'call.requested',
-    requestId: `req-${Math.random().toString(36).slice(2, 10)}`,
-    siteId: 'hq',
-    extension: { number: '101' },
-    visitor: { phone: '+12025550100' },
-    confirm: false,
-    notWhileOnPhone: false,
-    ringSeconds: 30,
-    callerIdName: 'CallNow: Alice',
-    createdAt: new Date(now).toISOString(),
-    expiresAt: new Date(now + 120_000).toISOString(),
-    ...overrides,
-  };
+  return sampleCallRequested({ visitor: { phone: '+12025550100' }, confirm: false, ...overrides });
 }
 
 async function eventually(assertion: () => void, timeoutMs = 2000): Promise<void> {

@@ -6,6 +6,7 @@ import {
   OriginateBuildError,
   type OriginateConfig,
 } from '../../edge-connector/src/originate.ts';
+import { callRequested } from '../support/fixtures.ts';
 
 const CONFIG: OriginateConfig = {
   extensionChannelTemplate: 'PJSIP/{extension}',
@@ -14,21 +15,7 @@ const CONFIG: OriginateConfig = {
 };
 
 function request(overrides: Partial<CallRequested> = {}): CallRequested {
-  return structuredClone({
-    v: 1,
-    type: 'call.requested',
-    requestId: 'req-8f3a',
-    siteId: 'hq',
-    extension: { number: '101' },
-    visitor: { phone: '+12025550100', name: 'Alice' },
-    confirm: true,
-    notWhileOnPhone: false,
-    ringSeconds: 30,
-    callerIdName: 'CallNow: Alice',
-    createdAt: '2026-11-26T17:00:00.000Z',
-    expiresAt: '2026-11-26T17:02:00.000Z',
-    ...overrides,
-  } satisfies CallRequested);
+  return callRequested({ requestId: 'req-8f3a', ...overrides });
 }
 
 /** Every line that would go on the AMI wire for these headers, as the client writes them. */

@@ -8,22 +8,10 @@ import {
   CallStatusSchema,
   parseWireMessage,
 } from '../../contracts/messages.ts';
+import { callRequested } from '../support/fixtures.ts';
 
 const at = '2026-11-26T10:00:00.000Z';
-const requested = {
-  v: 1,
-  type: 'call.requested',
-  requestId: 'req-1',
-  siteId: 'hq',
-  extension: { number: '101' },
-  visitor: { phone: '+12025550100', name: 'Grace' },
-  confirm: true,
-  notWhileOnPhone: false,
-  ringSeconds: 30,
-  callerIdName: 'CallNow: Grace',
-  createdAt: at,
-  expiresAt: at,
-};
+const requested = callRequested({ createdAt: at, expiresAt: at });
 
 describe('call.requested', () => {
   it('accepts a well-formed message', () => {
