@@ -41,3 +41,6 @@ export const PUBLIC_ROUTE_KEYS = [
   'POST /callnow/{callNowId}/requests',
   'GET /callnow/{callNowId}/requests/{requestId}',
 ] as const;
+
+/** The management and Call API (`/api/v1/...`), one function behind one greedy route. */
+export const MANAGEMENT_ROUTE_KEYS = ['ANY /api/v1/{proxy+}'] as const;
