@@ -1,10 +1,24 @@
 // The call-events queue consumer: validates each message, applies it, and reports only the ones to retry.
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { CallEventSchema, parseWireMessage } from '../../contracts/messages.ts';
+import { CallEventSchema, type CallStatus, parseWireMessage } from '../../contracts/messages.ts';
 import { applyCallEvent } from '../domain/call-events.ts';
 import type { CallNowStore } from '../domain/ports.ts';
 import { describeError, log } from '../lib/log.ts';
+import { metrics } from '../lib/metrics.ts';
+
+/**
+ * Counts each request once, on the update that moved it (duplicates and late messages are `stale`). The time to
+ * ring needs the request's createdAt, which the status message does not carry: one more read, once per call.
+ */
+async function recordStatusMetrics(message: CallStatus, store: CallNowStore): Promise<void> {
+  if (message.status === 'completed' || message.status === 'failed') {
+    metrics.callFinished(message.status, message.reason);
+  } else if (message.status === 'dialing_extension') {
+    const request = await store.getCallRequest(message.requestId);
+    if (request) metrics.timeToRing(Date.parse(message.at) - Date.parse(request.createdAt));
+  }
+}
 
 export function createCallEventsHandler(store: CallNowStore) {
   return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
@@ -25,6 +39,12 @@ export function createCallEventsHandler(store: CallNowStore) {
             ? { requestId: parsed.message.requestId, status: parsed.message.status }
             : { extension: parsed.message.extension, state: parsed.message.state };
         log.info('call event', { type, outcome, ...subject });
+        if (outcome === 'applied' && parsed.message.type === 'call.status') {
+          // The update is done: a failed metric must not send the message back for a retry.
+          await recordStatusMetrics(parsed.message, store).catch((error: unknown) =>
+            log.warn('call metrics not recorded', { messageId: record.messageId, ...describeError(error) }),
+          );
+        }
       } catch (error) {
         log.error('call event not applied; will retry', {
           messageId: record.messageId,

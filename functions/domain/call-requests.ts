@@ -2,6 +2,7 @@
 import { hasControlCharacters, MAX_CALLER_NAME_LENGTH, toAmiSafeText } from '../../contracts/ami-safe.ts';
 import { STATE_RANK } from '../../contracts/call-states.ts';
 import { type CallRequested, WIRE_VERSION } from '../../contracts/messages.ts';
+import { isAvailableAt } from './availability.ts';
 import { callNowEligibility } from './eligibility.ts';
 import type { CallNowTarget, CallRequest } from './model.ts';
 import { parseVisitorPhone } from './phone.ts';
@@ -19,11 +20,15 @@ export interface VisitorInput {
 
 export type InputProblem = { readonly field: 'phoneNumber' | 'callerName'; readonly message: string };
 
-export type RequestCallResult =
+export type PlaceCallResult =
   | { readonly kind: 'accepted'; readonly request: CallRequest }
-  | { readonly kind: 'not_available' }
   | { readonly kind: 'invalid_input'; readonly problem: InputProblem; readonly target: CallNowTarget }
   | { readonly kind: 'pbx_unreachable'; readonly requestId: string; readonly cause: unknown };
+
+export type RequestCallResult =
+  | PlaceCallResult
+  | { readonly kind: 'not_available' }
+  | { readonly kind: 'outside_availability'; readonly target: CallNowTarget };
 
 export interface RequestCallPorts {
   readonly store: CallNowStore;
@@ -74,17 +79,29 @@ export function checkVisitorInput(
   return name === '' ? { ok: true, phone: phone.e164 } : { ok: true, phone: phone.e164, name };
 }
 
-/**
- * A visitor asks to be called. The request is written as `queued` and then sent to the site's queue;
- * if the send fails it is marked failed, so no request ever says queued without having been sent.
- */
+/** A visitor asks to be called from a CallNow page: the page must be callable, and within its hours. */
 export async function requestCall(
   callNowId: string,
   input: VisitorInput,
-  { store, queue, clock, newRequestId }: RequestCallPorts,
+  ports: RequestCallPorts,
 ): Promise<RequestCallResult> {
-  const target = await findCallableTarget(store, callNowId);
+  const target = await findCallableTarget(ports.store, callNowId);
   if (!target) return { kind: 'not_available' };
+  if (!isAvailableAt(target.extension.callNow.availability, ports.clock.now())) {
+    return { kind: 'outside_availability', target };
+  }
+  return placeCall(target, input, ports);
+}
+
+/**
+ * Places a call to an extension already known to be callable. The request is written as `queued` and then sent to
+ * the site's queue; if the send fails it is marked failed, so no request ever says queued without having been sent.
+ */
+export async function placeCall(
+  target: CallNowTarget,
+  input: VisitorInput,
+  { store, queue, clock, newRequestId }: RequestCallPorts,
+): Promise<PlaceCallResult> {
   const visitor = checkVisitorInput(target, input);
   if (!visitor.ok) return { kind: 'invalid_input', problem: visitor.problem, target };
 
@@ -93,7 +110,7 @@ export async function requestCall(
   const createdAt = now.toISOString();
   const request: CallRequest = {
     requestId: newRequestId(),
-    callNowId,
+    callNowId: extension.callNow.callNowId,
     extensionId: extension.extensionId,
     siteId: extension.siteId,
     status: 'queued',

@@ -1,6 +1,6 @@
 import type { CallNowTarget } from './model.ts';
 
-/** Why an extension cannot be called through CallNow, link by link of the permission chain. */
+/** Why an extension cannot be called, link by link of the permission chain. */
 export type IneligibleReason =
   | 'server_call_api_off'
   | 'reseller_call_api_management_off'
@@ -14,18 +14,22 @@ export type Eligibility =
   | { readonly callable: true }
   | { readonly callable: false; readonly reason: IneligibleReason };
 
-/**
- * May this extension be called through CallNow? The Call API must be allowed at every level that owns it,
- * only phone terminals qualify, and the owner must allow people to call.
- */
-export function callNowEligibility({ server, reseller, client, extension }: CallNowTarget): Eligibility {
-  const no = (reason: IneligibleReason): Eligibility => ({ callable: false, reason });
+const no = (reason: IneligibleReason): Eligibility => ({ callable: false, reason });
+
+/** May a program place calls to this extension through the Call API? It must be allowed at every level that owns it, and only phone terminals qualify. */
+export function callApiEligibility({ server, reseller, client, extension }: CallNowTarget): Eligibility {
   if (!server.callApiEnabled) return no('server_call_api_off');
   if (!reseller.callApiManagement) return no('reseller_call_api_management_off');
   if (!client.callApiManagement) return no('client_call_api_management_off');
   if (!extension.callApiManagement) return no('extension_call_api_management_off');
   if (extension.type !== 'phone_terminal') return no('not_a_phone_terminal');
   if (!extension.callApiAccess) return no('extension_call_api_access_off');
-  if (!extension.callNow.allowCalls) return no('callnow_calls_off');
   return { callable: true };
+}
+
+/** May visitors call this extension from its CallNow page? The Call API chain, and the owner allows people to call. */
+export function callNowEligibility(target: CallNowTarget): Eligibility {
+  const chain = callApiEligibility(target);
+  if (!chain.callable) return chain;
+  return target.extension.callNow.allowCalls ? chain : no('callnow_calls_off');
 }

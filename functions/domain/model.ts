@@ -1,10 +1,38 @@
 // What CallNow stores: the server's Call API settings, the owner chain (reseller -> client -> extension),
 // the extension's CallNow preferences, call requests and extension presence. The schemas check records read back.
 import { CALL_STATES, FAILURE_REASONS } from '../../contracts/call-states.ts';
-import { PRESENCE_STATES } from '../../contracts/messages.ts';
+import { E164Schema, PRESENCE_STATES } from '../../contracts/messages.ts';
 import * as z from '../../contracts/zod.ts';
 
 export const PREFERRED_AGENTS = ['none', 'isymphony-1.9.0-rev140', 'isymphony-2.0'] as const;
+export type PreferredAgent = (typeof PREFERRED_AGENTS)[number];
+
+export const RequestLimitSchema = z.object({
+  requests: z.number().check(z.int(), z.gte(1), z.lte(1_000_000)),
+  windowSeconds: z.number().check(z.int(), z.gte(1), z.lte(86_400)),
+});
+export type RequestLimit = z.infer<typeof RequestLimitSchema>;
+
+export const SubnetLimitSchema = z.object({
+  /** An IPv4 or IPv6 address or network, e.g. `203.0.113.0/24` or `2001:db8::/32`. */
+  cidr: z.string(),
+  requestsPerMinute: z.number().check(z.int(), z.gte(1), z.lte(1_000_000)),
+});
+export type SubnetLimit = z.infer<typeof SubnetLimitSchema>;
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** "Available only in a time interval": the days it starts on, from-to in the extension's time zone; `to` before `from` crosses midnight. */
+export const AvailabilitySchema = z.object({
+  days: z.array(z.enum(WEEKDAYS)).check(z.minLength(1)),
+  from: z.string().check(z.regex(TIME_OF_DAY, 'must be HH:MM')),
+  to: z.string().check(z.regex(TIME_OF_DAY, 'must be HH:MM')),
+  /** An IANA time zone such as `Europe/Bucharest`. */
+  timeZone: z.string(),
+});
+export type Availability = z.infer<typeof AvailabilitySchema>;
 
 export const ServerSettingsSchema = z.object({
   /** The server-wide Call API switch. */
@@ -15,6 +43,10 @@ export const ServerSettingsSchema = z.object({
   /** scrypt hash; with none set the admin account cannot be used. */
   adminPasswordHash: z.optional(z.string()),
   preferredAgent: z.enum(PREFERRED_AGENTS),
+  /** "Accept at most {requests} requests from a user in {windowSeconds} seconds". */
+  requestLimit: z._default(RequestLimitSchema, { requests: 100, windowSeconds: 60 }),
+  /** "Subnet or IP address {cidr} limit {requestsPerMinute} requests / 60 seconds"; the most specific match applies. */
+  subnetLimits: z._default(z.array(SubnetLimitSchema), []),
 });
 export type ServerSettings = z.infer<typeof ServerSettingsSchema>;
 
@@ -45,6 +77,7 @@ export const EXTENSION_TYPES = [
   'intercom',
   'queue_center',
 ] as const;
+export type ExtensionType = (typeof EXTENSION_TYPES)[number];
 
 export const CallNowPreferencesSchema = z.object({
   /** "Allow people to call me". */
@@ -62,6 +95,8 @@ export const CallNowPreferencesSchema = z.object({
   message: z.string(),
   /** How long the extension, and then the visitor, are rung. */
   ringSeconds: z.number().check(z.int(), z.gte(5), z.lte(120)),
+  /** When people may call; null: at any time. */
+  availability: z._default(z.nullable(AvailabilitySchema), null),
 });
 export type CallNowPreferences = z.infer<typeof CallNowPreferencesSchema>;
 
@@ -78,6 +113,8 @@ export const ExtensionSchema = z.object({
   callApiManagement: z.boolean(),
   /** "Call API access" in the Phone Terminal Setup. */
   callApiAccess: z.boolean(),
+  /** What the visitor's phone shows when the PBX calls them (E.164); the site's default when absent. */
+  visitorCallerId: z.optional(E164Schema),
   callNow: CallNowPreferencesSchema,
 });
 export type Extension = z.infer<typeof ExtensionSchema>;

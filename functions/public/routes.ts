@@ -16,6 +16,7 @@ import { httpErrors } from '../http/middleware.ts';
 import { bodyFields, bodyFormat, parseInput, prefersHtml } from '../http/request.ts';
 import { htmlResponse, jsonResponse, seeOther } from '../http/responses.ts';
 import { describeError, log } from '../lib/log.ts';
+import { metrics } from '../lib/metrics.ts';
 import {
   type CallNowPageView,
   PAGE_HEADERS,
@@ -71,9 +72,21 @@ export function createPublicHandler(ports: RequestCallPorts) {
     const input = parseInput(VisitorRequestSchema, bodyFields(event, format));
     const asHtml = format === 'form';
     const result = await requestCall(callNowId, input, ports);
+    if (result.kind === 'accepted') metrics.callRequested();
+    else metrics.callRequestRejected(result.kind);
     switch (result.kind) {
       case 'not_available':
         return asHtml ? notAvailableHtml() : notAvailableJson();
+      case 'outside_availability': {
+        const message = 'calls are not accepted at this time of day; please try again during the hours shown';
+        if (!asHtml) throw new HttpError(409, 'outside_availability', message);
+        const view = {
+          ...pageView(callNowId, result.target),
+          values: input,
+          error: { field: 'phoneNumber', message },
+        };
+        return htmlResponse(409, renderCallNowPage(view), PAGE_HEADERS);
+      }
       case 'invalid_input': {
         const { field, message } = result.problem;
         if (!asHtml) throw new HttpError(400, 'invalid_request', message, { [field]: [message] });

@@ -12,6 +12,26 @@ export const keys = {
     pk: `PRESENCE#${siteId}#${extension}`,
     sk: 'PRESENCE',
   }),
+  apiKey: (keyId: string) => ({ pk: `APIKEY#${keyId}`, sk: 'APIKEY' }),
+  /** A fixed-window counter: one item per subject and window. */
+  counter: (subject: string, windowStart: number) => ({ pk: `COUNTER#${subject}`, sk: String(windowStart) }),
+};
+
+/**
+ * The owner index (`byOwner`): resellers under one key; a reseller's clients; a reseller's extensions sorted by
+ * client, so one query lists a reseller's extensions and a `begins_with` narrows them to one client's.
+ */
+export const ownerKeys = {
+  reseller: (resellerId: string) => ({ ownerPk: 'RESELLERS', ownerSk: resellerId }),
+  client: (resellerId: string, clientId: string) => ({
+    ownerPk: `RESELLER#${resellerId}#CLIENTS`,
+    ownerSk: clientId,
+  }),
+  extension: (resellerId: string, clientId: string, extensionId: string) => ({
+    ownerPk: `RESELLER#${resellerId}#EXTENSIONS`,
+    ownerSk: `${clientId}#${extensionId}`,
+  }),
+  apiKey: (keyId: string) => ({ ownerPk: 'APIKEYS', ownerSk: keyId }),
 };
 
 /** The CallNow ID item points at the extension and its owners, so the page loads the chain in one batch. */
@@ -20,6 +40,8 @@ export const CallNowIdRecordSchema = z.object({
   extensionId: z.string(),
   clientId: z.string(),
   resellerId: z.string(),
+  /** When this pointer was written: a pointer its extension does not confirm is reclaimable once it is old. */
+  claimedAt: z.optional(z.string()),
 });
 
 /** Call requests are kept this long after they expire, then DynamoDB's TTL removes them. */

@@ -26,15 +26,16 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript))/;
 
 function compile(route: Route): CompiledRoute {
-  const [method = '', path = ''] = route.routeKey.split(' ');
+  const [routeMethod = '', path = ''] = route.routeKey.split(' ');
+  const method = routeMethod === 'ANY' ? '*' : routeMethod;
   const parameterNames: string[] = [];
   const source = path
     .split('/')
     .map((segment) => {
-      const name = /^\{(\w+)\}$/.exec(segment)?.[1];
+      const [, name, greedy] = /^\{(\w+)(\+?)\}$/.exec(segment) ?? [];
       if (!name) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       parameterNames.push(name);
-      return '([^/]+)';
+      return greedy ? '(.+)' : '([^/]+)';
     })
     .join('/');
   return { ...route, method, pattern: new RegExp(`^${source}$`), parameterNames };
@@ -103,7 +104,7 @@ function toEvent(
       domainName: headers.host ?? '127.0.0.1',
       domainPrefix: 'local',
       http: {
-        method: route.method,
+        method: request.method ?? 'GET',
         path: url.pathname,
         protocol: `HTTP/${request.httpVersion}`,
         sourceIp,
@@ -150,7 +151,8 @@ export async function startLocalHttpServer(routes: readonly Route[], port = 0): 
       const url = new URL(request.url ?? '/', 'http://local');
       let match: RegExpExecArray | null = null;
       const route = compiled.find((candidate) => {
-        match = candidate.method === request.method ? candidate.pattern.exec(url.pathname) : null;
+        const methodMatches = candidate.method === '*' || candidate.method === request.method;
+        match = methodMatches ? candidate.pattern.exec(url.pathname) : null;
         return match !== null;
       });
       if (!route || !match) return sendJson(response, 404, 'Not Found');

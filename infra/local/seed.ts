@@ -1,21 +1,19 @@
 // The local stack's demo data: Call API on, one reseller, one client, and extension 101 reachable at CallNow ID `demo`.
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DEFAULT_ADMIN_USERNAME,
+  DEFAULT_SERVER_SETTINGS,
+  defaultCallNowPreferences,
+} from '../../functions/domain/defaults.ts';
 import type { CallNowTarget } from '../../functions/domain/model.ts';
 import { generatePassword, hashPassword } from '../../functions/lib/passwords.ts';
-import { keys } from '../../functions/store/records.ts';
+import { keys, ownerKeys } from '../../functions/store/records.ts';
 
 export const DEMO_CALLNOW_ID = 'demo';
-export const ADMIN_USERNAME = 'admin';
 
 export function demoTarget(siteId: string, adminPasswordHash: string): CallNowTarget {
   return {
-    server: {
-      callApiEnabled: true,
-      defaultCountry: 'US',
-      adminUsername: ADMIN_USERNAME,
-      adminPasswordHash,
-      preferredAgent: 'none',
-    },
+    server: { ...DEFAULT_SERVER_SETTINGS, callApiEnabled: true, adminPasswordHash },
     reseller: { resellerId: 'demo-reseller', name: 'Demo Reseller', callApiManagement: true },
     client: {
       clientId: 'demo-client',
@@ -34,17 +32,12 @@ export function demoTarget(siteId: string, adminPasswordHash: string): CallNowTa
       callApiManagement: true,
       callApiAccess: true,
       callNow: {
+        ...defaultCallNowPreferences(DEMO_CALLNOW_ID),
         allowCalls: true,
-        callNowId: DEMO_CALLNOW_ID,
-        notWhileOnPhone: false,
         confirm: true,
-        showName: true,
         askCallerName: true,
-        imageValidation: false,
-        language: 'en',
         message:
           'Hi! Type your number and press Call: my phone rings, and once I pick up we call you right back.',
-        ringSeconds: 30,
       },
     },
   };
@@ -60,9 +53,13 @@ export async function writeTarget(
   const { callNowId } = extension.callNow;
   const items = [
     { ...keys.server(), ...server },
-    { ...keys.reseller(reseller.resellerId), ...reseller },
-    { ...keys.client(client.clientId), ...client },
-    { ...keys.extension(extension.extensionId), ...extension },
+    { ...keys.reseller(reseller.resellerId), ...ownerKeys.reseller(reseller.resellerId), ...reseller },
+    { ...keys.client(client.clientId), ...ownerKeys.client(client.resellerId, client.clientId), ...client },
+    {
+      ...keys.extension(extension.extensionId),
+      ...ownerKeys.extension(extension.resellerId, extension.clientId, extension.extensionId),
+      ...extension,
+    },
     {
       ...keys.callNowId(callNowId),
       callNowId,
@@ -82,5 +79,5 @@ export async function seedDemo(
 ): Promise<{ username: string; password: string }> {
   const password = generatePassword();
   await writeTarget(documents, tableName, demoTarget(siteId, await hashPassword(password)));
-  return { username: ADMIN_USERNAME, password };
+  return { username: DEFAULT_ADMIN_USERNAME, password };
 }

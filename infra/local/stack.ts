@@ -11,10 +11,14 @@ import { loadConnectorConfig } from '../../edge-connector/src/config.ts';
 import { startConnector } from '../../edge-connector/src/connector.ts';
 import { type ConnectorLogger, createJsonLogger } from '../../edge-connector/src/log.ts';
 import { createCallEventsHandler } from '../../functions/call-events/consumer.ts';
+import { randomId } from '../../functions/domain/credentials.ts';
+import { hashPassword, verifyPassword } from '../../functions/lib/passwords.ts';
+import { createManagementHandler } from '../../functions/management/routes.ts';
 import { createPublicHandler } from '../../functions/public/routes.ts';
+import { DynamoManagementStore } from '../../functions/store/dynamo-management-store.ts';
 import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
 import { SqsCallRequestQueue } from '../../functions/store/sqs-queue.ts';
-import { DEFAULT_TABLE_NAME, PUBLIC_ROUTE_KEYS } from '../resources.ts';
+import { DEFAULT_TABLE_NAME, MANAGEMENT_ROUTE_KEYS, PUBLIC_ROUTE_KEYS } from '../resources.ts';
 import { LOCAL_AWS } from './aws.ts';
 import { ensureTable, startLocalDynamoDb } from './dynamodb.ts';
 import { startEventsPump } from './events-pump.ts';
@@ -76,14 +80,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const admin = await seedDemo(documents, tableName, siteId);
 
     const store = new DynamoCallNowStore(documents, tableName);
-    const publicHandler = createPublicHandler({
+    const queue = new SqsCallRequestQueue(sqs, sqsServer.callRequestsQueueUrls);
+    const clock = { now: () => new Date() };
+    const publicHandler = createPublicHandler({ store, queue, clock, newRequestId: randomUUID });
+    const managementHandler = createManagementHandler({
+      management: new DynamoManagementStore(documents, tableName),
       store,
-      queue: new SqsCallRequestQueue(sqs, sqsServer.callRequestsQueueUrls),
-      clock: { now: () => new Date() },
+      queue,
+      clock,
       newRequestId: randomUUID,
+      passwords: { hash: hashPassword, verify: verifyPassword },
+      ids: { newId: randomId, newCallNowId: randomId, now: clock.now },
     });
     const http = await startLocalHttpServer(
-      PUBLIC_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: publicHandler })),
+      [
+        ...PUBLIC_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: publicHandler })),
+        ...MANAGEMENT_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: managementHandler })),
+      ],
       options.port ?? 0,
     );
     stops.push(() => http.close());

@@ -1,12 +1,18 @@
 // CloudWatch alarms for what an operator must act on: dead letters, a silent connector, errors and throttles.
+// README.md ("What each alarm means") says what to do about each.
 
 import { Duration } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MAX_RECEIVE_COUNT } from '../resources.ts';
+
+/** A call request waiting this long has no connector taking it: half a request's lifetime (DESIGN.md: 120 s). */
+export const DEFAULT_CALL_REQUEST_MAX_AGE = Duration.seconds(60);
 
 /** Record keys name the alarms' construct ids (alphanumeric). */
 export interface CallNowAlarmsProps {
@@ -18,12 +24,16 @@ export interface CallNowAlarmsProps {
   readonly apiStage: apigwv2.IHttpStage;
   /**
    * A call request older than this is waiting for a connector that does not take it.
-   * @default Duration.seconds(60), half of a request's default lifetime (DESIGN.md: 120 s)
+   * @default DEFAULT_CALL_REQUEST_MAX_AGE
    */
   readonly callRequestMaxAge?: Duration;
+  /**
+   * Told when an alarm goes off and when it clears.
+   * @default no notifications (the alarms show on the dashboard and in the console)
+   */
+  readonly notificationTopic?: sns.ITopic;
 }
 
-/** Alarms without actions; `alarms` lets the stack add a notification target to each. */
 export class CallNowAlarms extends Construct {
   public readonly alarms: readonly cloudwatch.Alarm[];
 
@@ -55,7 +65,7 @@ export class CallNowAlarms extends Construct {
           'them, fix the cause, then redrive or delete them.',
       );
     }
-    const maxAgeSeconds = (props.callRequestMaxAge ?? Duration.seconds(60)).toSeconds();
+    const maxAgeSeconds = (props.callRequestMaxAge ?? DEFAULT_CALL_REQUEST_MAX_AGE).toSeconds();
     for (const [name, queue] of Object.entries(props.callRequestsQueues)) {
       alarm(
         `${name}ConnectorSilent`,
@@ -86,6 +96,13 @@ export class CallNowAlarms extends Construct {
       1,
       'The HTTP API answered 5xx: a function failed or timed out, or API Gateway could not reach it.',
     );
+    if (props.notificationTopic) {
+      const action = new SnsAction(props.notificationTopic);
+      for (const each of alarms) {
+        each.addAlarmAction(action);
+        each.addOkAction(action);
+      }
+    }
     this.alarms = alarms;
   }
 }

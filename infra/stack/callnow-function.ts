@@ -44,6 +44,12 @@ export interface CallNowFunctionProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Concurrent executions set aside for this function, which are also its ceiling. Lambda keeps 10 of the
+   * account's quota unreserved, so any value fails to deploy in an account still at the new-account quota of 10.
+   * @default undefined (unreserved: the function shares the account's pool)
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 export class EsbuildMissingError extends Error {
@@ -94,6 +100,9 @@ export class CallNowFunction extends Construct {
       architecture: FUNCTION_ARCHITECTURE,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(10),
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       role: this.role,
       logGroup: this.logGroup,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },

@@ -1,10 +1,12 @@
 // The PBX sites the stack serves, read from the `sites` CDK context: one call-requests queue pair and one
 // connector identity per site.
 
+import { InvalidContextError } from './settings.ts';
+
 /** A site id becomes part of queue names and IAM names, so it is kept short, lower case and DNS-like. */
 export const SITE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
-export class InvalidSitesContextError extends Error {
+export class InvalidSitesContextError extends InvalidContextError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'InvalidSitesContextError';

@@ -5,7 +5,7 @@ import { RequestExistsError } from '../../functions/domain/ports.ts';
 import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
 import { keys } from '../../functions/store/records.ts';
 import { writeTarget } from '../../infra/local/seed.ts';
-import { type DynamoDbEmulator, startTestTable, type TestTable } from '../support/dynamodb.ts';
+import { DYNAMODB_EMULATORS, startTestTable, type TestTable } from '../support/dynamodb.ts';
 import { callableTarget } from '../support/fixtures.ts';
 
 const CREATED_AT = '2026-11-26T10:00:00.000Z';
@@ -24,7 +24,7 @@ function newRequest(requestId: string): CallRequest {
   };
 }
 
-describe.each<DynamoDbEmulator>(['dynalite', 'dynamodb-local'])('DynamoCallNowStore on %s', (emulator) => {
+describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
   let table: TestTable;
   let store: DynamoCallNowStore;
 

@@ -1,4 +1,5 @@
 // DynamoDB emulators for integration tests: dynalite (in process) and DynamoDB Local (Amazon's own, on Java).
+import { spawnSync } from 'node:child_process';
 
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
@@ -54,21 +55,46 @@ async function startDynamoDbLocal(): Promise<{ endpoint: string; close(): Promis
   };
 }
 
-/** Starts one emulator with the CallNow table; call once per test file. */
-export async function startTestTable(
-  emulator: DynamoDbEmulator,
-  tableName = 'callnow-test',
-): Promise<TestTable> {
+export interface TestEmulator {
+  /** Creates a table of its own (a fresh name each call) on this emulator. */
+  newTable(): Promise<TestTable>;
+  close(): Promise<void>;
+}
+
+let tableCounter = 0;
+
+/** Starts one emulator; call once per test file, then make a table per group of tests that must not share state. */
+export async function startEmulator(emulator: DynamoDbEmulator): Promise<TestEmulator> {
   const server = emulator === 'dynalite' ? await startLocalDynamoDb(undefined) : await startDynamoDbLocal();
-  await ensureTable(server.endpoint, tableName);
   const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint: server.endpoint });
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return {
-    documents,
-    tableName,
-    close: async () => {
+    async newTable() {
+      const tableName = `callnow-test-${++tableCounter}`;
+      await ensureTable(server.endpoint, tableName);
+      return { documents, tableName, close: async () => {} };
+    },
+    async close() {
       client.destroy();
       await server.close();
     },
   };
 }
+
+/** Starts one emulator with one CallNow table; call once per test file. */
+export async function startTestTable(emulator: DynamoDbEmulator): Promise<TestTable> {
+  const running = await startEmulator(emulator);
+  const table = await running.newTable();
+  return { ...table, close: () => running.close() };
+}
+
+const javaFound = spawnSync('java', ['-version'], { stdio: 'ignore' }).status === 0;
+if (!javaFound && !process.env.CI) {
+  console.warn(
+    'Java 17 not found: the DynamoDB Local runs are skipped (CI runs them); apt-get install openjdk-17-jre-headless',
+  );
+}
+
+/** The emulators every store test runs against; both must agree. DynamoDB Local needs Java, which CI always has. */
+export const DYNAMODB_EMULATORS: readonly DynamoDbEmulator[] =
+  javaFound || process.env.CI ? ['dynalite', 'dynamodb-local'] : ['dynalite'];

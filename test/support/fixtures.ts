@@ -1,10 +1,11 @@
 // Records for tests: a fully enabled chain, cloned per test so one test's change cannot leak into another.
 import type { CallRequested } from '../../contracts/messages.ts';
+import { DEFAULT_SERVER_SETTINGS } from '../../functions/domain/defaults.ts';
 import type { CallNowTarget } from '../../functions/domain/model.ts';
 
 export function callableTarget(): CallNowTarget {
   return structuredClone({
-    server: { callApiEnabled: true, defaultCountry: 'US', adminUsername: 'admin', preferredAgent: 'none' },
+    server: { ...DEFAULT_SERVER_SETTINGS, callApiEnabled: true },
     reseller: { resellerId: 'r1', name: 'Reseller One', callApiManagement: true },
     client: { clientId: 'c1', resellerId: 'r1', name: 'Client One', callApiManagement: true },
     extension: {
@@ -28,6 +29,7 @@ export function callableTarget(): CallNowTarget {
         language: 'en',
         message: 'Hello! Leave your number and I will call you right back.',
         ringSeconds: 30,
+        availability: null,
       },
     },
   } satisfies CallNowTarget);

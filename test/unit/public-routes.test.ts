@@ -189,6 +189,24 @@ describe('POST /callnow/{callNowId}/requests', () => {
     expect(errorOf(response).message).toContain('phoneNumber');
   });
 
+  it("refuses a call outside the owner's availability interval with a 409", async () => {
+    const { postJson, store } = prepare((target) => {
+      // The test clock says Thursday 26 November 2026, 10:00 UTC: 12:00 in Bucharest.
+      Object.assign(target.extension.callNow, {
+        availability: {
+          days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+          from: '13:00',
+          to: '17:00',
+          timeZone: 'Europe/Bucharest',
+        },
+      });
+    });
+    const response = await postJson({ phoneNumber: '+12025550100' });
+    expect(response.statusCode).toBe(409);
+    expect(errorOf(response).code).toBe('outside_availability');
+    expect(store.requests.size).toBe(0);
+  });
+
   it('answers 404 for a CallNow ID that cannot be called, before looking at the body', async () => {
     const { postJson } = prepare();
     expect((await postJson({ phoneNumber: '+12025550100' }, 'nobody')).statusCode).toBe(404);

@@ -1,0 +1,91 @@
+// What the management API needs from storage. Every write is one conditional item write: no transactions.
+import type { Scope } from './access.ts';
+import type { Client, Extension, Reseller, ServerSettings } from './model.ts';
+import type { LimitCheck, LimitOutcome } from './rate-limits.ts';
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Pass back as `cursor` for the next page; absent on the last one. */
+  readonly nextCursor?: string;
+}
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+export interface ApiKeyRecord {
+  readonly keyId: string;
+  /** SHA-256 of the secret part, base64url; keys are random enough that a slow hash adds nothing. */
+  readonly secretHash: string;
+  readonly scope: Scope;
+  readonly label: string;
+  readonly createdAt: string;
+}
+
+export interface CallNowIdPointer {
+  readonly callNowId: string;
+  readonly extensionId: string;
+  readonly clientId: string;
+  readonly resellerId: string;
+  readonly claimedAt?: string | undefined;
+}
+
+export class RecordExistsError extends Error {
+  constructor(what: string) {
+    super(`${what} already exists`);
+    this.name = 'RecordExistsError';
+  }
+}
+
+/** A conditional write found the record changed (or gone) since it was read. */
+export class ConcurrentChangeError extends Error {
+  constructor(what: string) {
+    super(`${what} was changed by someone else; read it again`);
+    this.name = 'ConcurrentChangeError';
+  }
+}
+
+export interface ManagementStore {
+  /** The stored settings, or undefined on a fresh table. */
+  getServerSettings(): Promise<ServerSettings | undefined>;
+  /** Writes the settings if the password hash is still `expectedPasswordHash` (so two password changes cannot cross). */
+  putServerSettings(settings: ServerSettings, expectedPasswordHash: string | undefined): Promise<void>;
+
+  getReseller(resellerId: string): Promise<Reseller | undefined>;
+  getClient(clientId: string): Promise<Client | undefined>;
+  getExtension(extensionId: string): Promise<Extension | undefined>;
+  createReseller(reseller: Reseller): Promise<void>;
+  createClient(client: Client): Promise<void>;
+  createExtension(extension: Extension): Promise<void>;
+  putReseller(reseller: Reseller): Promise<void>;
+  putClient(client: Client): Promise<void>;
+  /** Replaces the extension if its CallNow ID is still `expectedCallNowId`. */
+  putExtension(extension: Extension, expectedCallNowId: string): Promise<void>;
+  deleteReseller(resellerId: string): Promise<void>;
+  deleteClient(clientId: string): Promise<void>;
+  deleteExtension(extensionId: string): Promise<void>;
+  listResellers(page: PageRequest): Promise<Page<Reseller>>;
+  listClients(resellerId: string, page: PageRequest): Promise<Page<Client>>;
+  listExtensions(
+    resellerId: string,
+    clientId: string | undefined,
+    page: PageRequest,
+  ): Promise<Page<Extension>>;
+
+  getCallNowIdPointer(callNowId: string): Promise<CallNowIdPointer | undefined>;
+  /** Writes the pointer if the ID is free, already this extension's, or held by `reclaimableFrom` (an orphan). */
+  claimCallNowId(pointer: CallNowIdPointer, reclaimableFrom?: string): Promise<'claimed' | 'taken'>;
+  /** Deletes the pointer only if it still points at `extensionId`. */
+  releaseCallNowId(callNowId: string, extensionId: string): Promise<void>;
+
+  getApiKey(keyId: string): Promise<ApiKeyRecord | undefined>;
+  createApiKey(key: ApiKeyRecord): Promise<void>;
+  deleteApiKey(keyId: string): Promise<boolean>;
+  listApiKeys(page: PageRequest): Promise<Page<ApiKeyRecord>>;
+
+  /** Counts one hit in the subject's current window, refusing it (and counting nothing) at the limit. */
+  hit(check: LimitCheck, nowMs: number): Promise<LimitOutcome>;
+  /** Says whether the subject's current window is under its limit, counting nothing. */
+  countHits(check: LimitCheck, nowMs: number): Promise<LimitOutcome>;
+}

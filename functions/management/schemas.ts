@@ -1,0 +1,121 @@
+// What the management API accepts: strict objects, so an unknown field is a 400 that names it.
+
+import { TOKEN_PATTERN } from '../../contracts/ami-safe.ts';
+import { E164Schema, SiteIdSchema } from '../../contracts/messages.ts';
+import * as z from '../../contracts/zod.ts';
+import { CHOSEN_CALLNOW_ID_PATTERN, MAX_MESSAGE_LENGTH } from '../domain/callnow-preferences.ts';
+import {
+  AvailabilitySchema,
+  EXTENSION_TYPES,
+  PREFERRED_AGENTS,
+  RequestLimitSchema,
+  SubnetLimitSchema,
+} from '../domain/model.ts';
+
+const NameSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
+const IdSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id this API gave out'));
+// Newlines are fine in the public message (it is shown as text); other control characters are not.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const MessageSchema = z
+  .string()
+  .check(
+    z.maxLength(MAX_MESSAGE_LENGTH),
+    z.regex(
+      /^[^\u0000-\u0009\u000b-\u001f\u007f]*$/,
+      'must not hold control characters other than line breaks',
+    ),
+  );
+
+export const ResellerCreateSchema = z.strictObject({
+  name: NameSchema,
+  callApiManagement: z.optional(z.boolean()),
+});
+export const ResellerPatchSchema = z.strictObject({
+  name: z.optional(NameSchema),
+  callApiManagement: z.optional(z.boolean()),
+});
+
+export const ClientCreateSchema = z.strictObject({
+  resellerId: IdSchema,
+  name: NameSchema,
+  callApiManagement: z.optional(z.boolean()),
+});
+export const ClientPatchSchema = ResellerPatchSchema;
+
+const extensionFields = {
+  number: z
+    .string()
+    .check(z.regex(TOKEN_PATTERN, 'must be the extension number as the PBX dials it, e.g. 101')),
+  siteId: SiteIdSchema,
+  type: z.enum(EXTENSION_TYPES),
+  ownerName: NameSchema,
+  callApiManagement: z.optional(z.boolean()),
+  /** "Call API access" in the Phone Terminal Setup. */
+  callApiAccess: z.optional(z.boolean()),
+  /** The number the visitor's phone shows when the PBX calls them. */
+  visitorCallerId: z.optional(E164Schema),
+};
+export const ExtensionCreateSchema = z.strictObject({ clientId: IdSchema, ...extensionFields });
+export const ExtensionPatchSchema = z.strictObject({
+  number: z.optional(extensionFields.number),
+  siteId: z.optional(extensionFields.siteId),
+  type: z.optional(extensionFields.type),
+  ownerName: z.optional(extensionFields.ownerName),
+  callApiManagement: extensionFields.callApiManagement,
+  callApiAccess: extensionFields.callApiAccess,
+  visitorCallerId: extensionFields.visitorCallerId,
+});
+
+export const CallNowPreferencesSchema = z.strictObject({
+  allowCalls: z.boolean(),
+  /** Absent: keep the current one. */
+  callNowId: z.optional(
+    z.string().check(z.regex(CHOSEN_CALLNOW_ID_PATTERN, 'must be 4 to 64 of A-Z, a-z, 0-9, _ and -')),
+  ),
+  availability: z.nullable(z.strictObject(AvailabilitySchema.shape)),
+  notWhileOnPhone: z.boolean(),
+  confirm: z.boolean(),
+  showName: z.boolean(),
+  askCallerName: z.boolean(),
+  imageValidation: z.boolean(),
+  language: z
+    .string()
+    .check(z.regex(/^(visitor|[a-z]{2})$/, 'must be a two-letter language code or visitor')),
+  message: MessageSchema,
+  ringSeconds: z.number().check(z.int(), z.gte(5), z.lte(120)),
+});
+
+export const CallApiSettingsSchema = z.strictObject({
+  callApiEnabled: z.boolean(),
+  adminUsername: z
+    .string()
+    .check(z.regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'must be 1 to 64 letters, digits and _ . @ -')),
+  password: z.optional(
+    z.strictObject({
+      current: z.optional(z.string().check(z.maxLength(256))),
+      new: z.string().check(z.minLength(12, 'must be at least 12 characters'), z.maxLength(256)),
+    }),
+  ),
+  requestLimit: z.strictObject(RequestLimitSchema.shape),
+  preferredAgent: z.enum(PREFERRED_AGENTS),
+  subnetLimits: z.array(z.strictObject(SubnetLimitSchema.shape)).check(z.maxLength(100)),
+  defaultCountry: z.string().check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US')),
+});
+
+export const ApiKeyCreateSchema = z.strictObject({
+  scope: z.strictObject({ level: z.enum(['reseller', 'client', 'extension']), id: IdSchema }),
+  label: z.optional(z.string().check(z.maxLength(100))),
+});
+
+export const CallCreateSchema = z.strictObject({
+  extensionId: IdSchema,
+  phoneNumber: z.string().check(z.minLength(1, 'phoneNumber is required'), z.maxLength(64)),
+  callerName: z.optional(z.string().check(z.maxLength(200))),
+});
+
+export const PageQuerySchema = z.strictObject({
+  limit: z.optional(z.string().check(z.regex(/^(100|[1-9]\d?)$/, 'must be 1 to 100'))),
+  cursor: z.optional(z.string().check(z.maxLength(2048))),
+  resellerId: z.optional(IdSchema),
+  clientId: z.optional(IdSchema),
+});

@@ -1,0 +1,99 @@
+// The management API's handler wired to a test table, and a small client for it.
+import type { CallRequested } from '../../contracts/messages.ts';
+import { randomId } from '../../functions/domain/credentials.ts';
+import { setAdminPassword } from '../../functions/domain/server-settings.ts';
+import { hashPassword, verifyPassword } from '../../functions/lib/passwords.ts';
+import { createManagementHandler } from '../../functions/management/routes.ts';
+import { createPublicHandler } from '../../functions/public/routes.ts';
+import { DynamoManagementStore } from '../../functions/store/dynamo-management-store.ts';
+import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
+import { apiEvent, lambdaContext, structured } from './api-events.ts';
+import type { TestTable } from './dynamodb.ts';
+
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+export const passwords = { hash: hashPassword, verify: verifyPassword };
+
+export interface ApiCall {
+  readonly auth?: string | undefined;
+  readonly body?: unknown;
+  readonly sourceIp?: string;
+  readonly contentType?: string;
+}
+
+export interface ApiAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API answered
+  readonly body: any;
+}
+
+export const basic = (username: string, password: string) =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+export const ADMIN = basic('admin', ADMIN_PASSWORD);
+export const bearer = (key: string) => `Bearer ${key}`;
+
+export function managementApi(table: TestTable, clock: { now: () => Date } = { now: () => new Date() }) {
+  const management = new DynamoManagementStore(table.documents, table.tableName);
+  const store = new DynamoCallNowStore(table.documents, table.tableName);
+  const sent: CallRequested[] = [];
+  const queue = { send: async (message: CallRequested) => void sent.push(message) };
+  let next = 0;
+  const ports = {
+    management,
+    store,
+    queue,
+    clock,
+    newRequestId: () => `req-${Date.now().toString(36)}-${++next}`,
+    passwords,
+    ids: { newId: randomId, newCallNowId: randomId, now: () => clock.now() },
+  };
+  const handler = createManagementHandler(ports);
+  const publicHandler = createPublicHandler(ports);
+
+  async function call(
+    method: string,
+    path: string,
+    { auth = ADMIN, body, sourceIp = '198.51.100.1', contentType }: ApiCall = {},
+  ): Promise<ApiAnswer> {
+    const [pathOnly = '', query = ''] = path.split('?');
+    const event = apiEvent(`${method} /api/v1/{proxy+}`, {
+      pathParameters: { proxy: pathOnly },
+      headers: {
+        ...(auth ? { authorization: auth } : {}),
+        ...(body === undefined ? {} : { 'content-type': contentType ?? 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const withContext = {
+      ...event,
+      ...(query ? { queryStringParameters: Object.fromEntries(new URLSearchParams(query)) } : {}),
+      requestContext: { ...event.requestContext, http: { ...event.requestContext.http, method, sourceIp } },
+    };
+    const result = structured(await handler(withContext, lambdaContext));
+    return {
+      status: result.statusCode ?? 200,
+      headers: Object.fromEntries(
+        Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]),
+      ),
+      body: result.body ? JSON.parse(result.body) : undefined,
+    };
+  }
+
+  async function publicPage(callNowId: string): Promise<number> {
+    const result = structured(
+      await publicHandler(
+        apiEvent('GET /callnow/{callNowId}', { pathParameters: { callNowId } }),
+        lambdaContext,
+      ),
+    );
+    return result.statusCode ?? 200;
+  }
+
+  return {
+    call,
+    publicPage,
+    sent,
+    management,
+    setPassword: (password = ADMIN_PASSWORD) => setAdminPassword(management, password, passwords),
+  };
+}
