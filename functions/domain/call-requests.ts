@@ -46,9 +46,11 @@ export async function findCallableTarget(
   return target && callNowEligibility(target).callable ? target : undefined;
 }
 
+/** Checks what the visitor typed; the name is required only where the owner asks for it (`nameRequired`). */
 export function checkVisitorInput(
   target: CallNowTarget,
   input: VisitorInput,
+  nameRequired: boolean,
 ): { ok: true; phone: string; name?: string } | { ok: false; problem: InputProblem } {
   const phone = parseVisitorPhone(input.phoneNumber, target.server.defaultCountry);
   if (!phone.ok) {
@@ -73,7 +75,7 @@ export function checkVisitorInput(
       },
     };
   }
-  if (name === '' && target.extension.callNow.askCallerName) {
+  if (name === '' && nameRequired) {
     return { ok: false, problem: { field: 'callerName', message: 'callerName is required' } };
   }
   return name === '' ? { ok: true, phone: phone.e164 } : { ok: true, phone: phone.e164, name };
@@ -90,19 +92,21 @@ export async function requestCall(
   if (!isAvailableAt(target.extension.callNow.availability, ports.clock.now())) {
     return { kind: 'outside_availability', target };
   }
-  return placeCall(target, input, ports);
+  return placeCall(target, input, ports, { nameRequired: target.extension.callNow.askCallerName });
 }
 
 /**
  * Places a call to an extension already known to be callable. The request is written as `queued` and then sent to
  * the site's queue; if the send fails it is marked failed, so no request ever says queued without having been sent.
+ * The CallNow page asks for a name when its owner wants one; a program using the Call API never has to give one.
  */
 export async function placeCall(
   target: CallNowTarget,
   input: VisitorInput,
   { store, queue, clock, newRequestId }: RequestCallPorts,
+  { nameRequired }: { nameRequired: boolean },
 ): Promise<PlaceCallResult> {
-  const visitor = checkVisitorInput(target, input);
+  const visitor = checkVisitorInput(target, input, nameRequired);
   if (!visitor.ok) return { kind: 'invalid_input', problem: visitor.problem, target };
 
   const { extension } = target;

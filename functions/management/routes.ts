@@ -221,7 +221,7 @@ export function createManagementHandler(ports: ManagementPorts) {
     const chain = callApiEligibility(target);
     if (!chain.callable)
       throw new HttpError(409, 'not_callable', `the extension cannot be called: ${chain.reason}`);
-    const result = await placeCall(target, input, ports);
+    const result = await placeCall(target, input, ports, { nameRequired: false });
     switch (result.kind) {
       case 'invalid_input':
         throw new HttpError(400, 'invalid_request', result.problem.message, {

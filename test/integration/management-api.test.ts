@@ -319,8 +319,10 @@ describe.each(DYNAMODB_EMULATORS)('management API on %s', (emulator) => {
       expect((await api.call('GET', 'server/call-api', { auth: resellerKey })).status).toBe(403);
     });
 
-    it('places calls through the Call API only for extensions in scope', async () => {
-      await api.call('PUT', `extensions/${own.extensionId}/callnow`, { body: PREFERENCES });
+    it('places calls through the Call API only for extensions in scope, with no name needed', async () => {
+      await api.call('PUT', `extensions/${own.extensionId}/callnow`, {
+        body: { ...PREFERENCES, askCallerName: true },
+      });
       const placed = await api.call('POST', 'calls', {
         auth: resellerKey,
         body: { extensionId: own.extensionId, phoneNumber: '+1 202 555 0100' },
