@@ -51,10 +51,29 @@ export const CallRequestedSchema = z.strictObject({
   notWhileOnPhone: z.boolean(),
   ringSeconds: z.number().check(z.int(), z.gte(5), z.lte(120)),
   callerIdName: AmiTextSchema,
+  /** What the visitor's phone shows: the extension's or site's number, never theirs. Absent: the site default. */
+  visitorCallerId: z.optional(E164Schema),
   createdAt: TimestampSchema,
   expiresAt: TimestampSchema,
 });
 export type CallRequested = z.infer<typeof CallRequestedSchema>;
+
+/**
+ * The cloud asks the connector not to dial a request (cloud -> connector, on the same queue). Only the connector
+ * knows whether it already dialled: it reports `failed/rejected` if it had not, and ignores this if it had.
+ */
+export const CallCancelledSchema = z.strictObject({
+  v: z.literal(WIRE_VERSION),
+  type: z.literal('call.cancelled'),
+  requestId: RequestIdSchema,
+  siteId: SiteIdSchema,
+  at: TimestampSchema,
+});
+export type CallCancelled = z.infer<typeof CallCancelledSchema>;
+
+/** What the cloud sends on a site's call-requests queue. */
+export const SiteQueueMessageSchema = z.discriminatedUnion('type', [CallRequestedSchema, CallCancelledSchema]);
+export type SiteQueueMessage = z.infer<typeof SiteQueueMessageSchema>;
 
 export const CallStatusSchema = z
   .strictObject({

@@ -1,6 +1,6 @@
 // What the domain needs from the outside world. Lambda, the local stack and tests each supply their own.
 import type { CallState, FailureReason } from '../../contracts/call-states.ts';
-import type { CallRequested } from '../../contracts/messages.ts';
+import type { SiteQueueMessage } from '../../contracts/messages.ts';
 import type { CallNowTarget, CallRequest, ExtensionPresenceRecord } from './model.ts';
 
 export interface CallNowStore {
@@ -27,7 +27,7 @@ export interface CallRequestChange {
 
 export interface CallRequestQueue {
   /** Sends to the call-requests queue of the message's site. */
-  send(message: CallRequested): Promise<void>;
+  send(message: SiteQueueMessage): Promise<void>;
 }
 
 export interface Clock {

@@ -118,6 +118,12 @@ export const OPERATIONS: ReadonlyArray<{
     summary: 'Place a call to an extension, then to a number',
   },
   { method: 'get', path: '/calls/{id}', status: 200, summary: "A call request's status" },
+  {
+    method: 'delete',
+    path: '/calls/{id}',
+    status: 202,
+    summary: 'Cancel a call request not dialled yet; the connector reports failed/rejected if it was in time',
+  },
 ];
 
 const ERROR_RESPONSE = {

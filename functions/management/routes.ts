@@ -8,6 +8,7 @@ import { issueApiKey, listApiKeys, revokeApiKey } from '../domain/api-keys.ts';
 import { authenticate } from '../domain/authentication.ts';
 import { placeCall, type RequestCallPorts } from '../domain/call-requests.ts';
 import { getCallNowPreferences, loadTarget, putCallNowPreferences } from '../domain/callnow-preferences.ts';
+import { cancelCallRequest } from '../domain/cancel.ts';
 import { DEFAULT_SERVER_SETTINGS } from '../domain/defaults.ts';
 import { callApiEligibility } from '../domain/eligibility.ts';
 import {
@@ -243,8 +244,8 @@ export function createManagementHandler(ports: ManagementPorts) {
       }
     }
   });
-  route('GET', 'calls/([A-Za-z0-9_.*#-]{1,64})', async ({ principal, params }) => {
-    const request = await ports.store.getCallRequest(params[0] ?? '');
+  async function visibleCall(principal: Principal, requestId: string) {
+    const request = await ports.store.getCallRequest(requestId);
     const extension = request ? await store.getExtension(request.extensionId) : undefined;
     const node = extension && {
       resellerId: extension.resellerId,
@@ -253,8 +254,26 @@ export function createManagementHandler(ports: ManagementPorts) {
     };
     if (!request || !node || !canSee(principal, node))
       throw new HttpError(404, 'not_found', 'call request not found');
-    const { requestId, status, reason, extensionId, createdAt, statusTimes } = request;
+    return request;
+  }
+  const CALL_ID = '([A-Za-z0-9_.*#-]{1,64})';
+  route('GET', `calls/${CALL_ID}`, async ({ principal, params }) => {
+    const { requestId, status, reason, extensionId, createdAt, statusTimes } = await visibleCall(
+      principal,
+      params[0] ?? '',
+    );
     return ok({ requestId, status, ...(reason ? { reason } : {}), extensionId, createdAt, statusTimes });
+  });
+  route('DELETE', `calls/${CALL_ID}`, async ({ principal, params }) => {
+    const request = await visibleCall(principal, params[0] ?? '');
+    if ((await cancelCallRequest(request, ports)) === 'too_late') {
+      throw new HttpError(
+        409,
+        'already_dialled',
+        `the call is already ${request.status}; it can no longer be cancelled`,
+      );
+    }
+    return jsonResponse(202, { requestId: request.requestId, cancelling: true });
   });
 
   async function enforceLimits(principal: Principal, sourceIp: string, nowMs: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { CallRequested } from '../../contracts/messages.ts';
+import type { SiteQueueMessage } from '../../contracts/messages.ts';
 import type { CallRequestQueue } from '../domain/ports.ts';
 
 export class UnknownSiteError extends Error {
@@ -16,7 +16,7 @@ export class SqsCallRequestQueue implements CallRequestQueue {
     private readonly queueUrlBySite: Readonly<Record<string, string>>,
   ) {}
 
-  async send(message: CallRequested): Promise<void> {
+  async send(message: SiteQueueMessage): Promise<void> {
     const queueUrl = this.queueUrlBySite[message.siteId];
     if (!queueUrl) throw new UnknownSiteError(message.siteId);
     await this.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message) }));

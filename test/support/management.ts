@@ -1,5 +1,5 @@
 // The management API's handler wired to a test table, and a small client for it.
-import type { CallRequested } from '../../contracts/messages.ts';
+import type { SiteQueueMessage } from '../../contracts/messages.ts';
 import { randomId } from '../../functions/domain/credentials.ts';
 import { setAdminPassword } from '../../functions/domain/server-settings.ts';
 import { hashPassword, verifyPassword } from '../../functions/lib/passwords.ts';
@@ -35,8 +35,8 @@ export const bearer = (key: string) => `Bearer ${key}`;
 export function managementApi(table: TestTable, clock: { now: () => Date } = { now: () => new Date() }) {
   const management = new DynamoManagementStore(table.documents, table.tableName);
   const store = new DynamoCallNowStore(table.documents, table.tableName);
-  const sent: CallRequested[] = [];
-  const queue = { send: async (message: CallRequested) => void sent.push(message) };
+  const sent: SiteQueueMessage[] = [];
+  const queue = { send: async (message: SiteQueueMessage) => void sent.push(message) };
   let next = 0;
   const ports = {
     management,

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { CallRequested } from '../../contracts/messages.ts';
+import type { SiteQueueMessage } from '../../contracts/messages.ts';
 import { CallRequestedSchema } from '../../contracts/messages.ts';
 import {
   callRequestStatus,
@@ -18,7 +18,7 @@ function prepare(change: (target: ReturnType<typeof callableTarget>) => void = (
   const target = callableTarget();
   change(target);
   store.targets.set('demo', target);
-  const sent: CallRequested[] = [];
+  const sent: SiteQueueMessage[] = [];
   const clock = { now: vi.fn(() => NOW) };
   const ports: RequestCallPorts = {
     store,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CallRequested } from '../../contracts/messages.ts';
+import type { SiteQueueMessage } from '../../contracts/messages.ts';
 import { createPublicHandler } from '../../functions/public/routes.ts';
 import { apiEvent, lambdaContext, structured } from '../support/api-events.ts';
 import { callableTarget } from '../support/fixtures.ts';
@@ -14,7 +14,7 @@ function prepare(change: (target: ReturnType<typeof callableTarget>) => void = (
   const target = callableTarget();
   change(target);
   store.targets.set('demo', target);
-  const sent: CallRequested[] = [];
+  const sent: SiteQueueMessage[] = [];
   let next = 0;
   const handler = createPublicHandler({
     store,
