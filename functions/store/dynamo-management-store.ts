@@ -117,17 +117,11 @@ export class DynamoManagementStore implements ManagementStore {
   }
 
   async createReseller(reseller: Reseller) {
-    await this.createItem(
-      { ...keys.reseller(reseller.resellerId), ...ownerKeys.reseller(reseller.resellerId), ...reseller },
-      `reseller ${reseller.resellerId}`,
-    );
+    await this.createItem(this.resellerItem(reseller), `reseller ${reseller.resellerId}`);
   }
 
   async createClient(client: Client) {
-    await this.createItem(
-      { ...keys.client(client.clientId), ...ownerKeys.client(client.resellerId, client.clientId), ...client },
-      `client ${client.clientId}`,
-    );
+    await this.createItem(this.clientItem(client), `client ${client.clientId}`);
   }
 
   async createExtension(extension: Extension) {
@@ -135,17 +129,11 @@ export class DynamoManagementStore implements ManagementStore {
   }
 
   async putReseller(reseller: Reseller) {
-    await this.replaceItem(
-      { ...keys.reseller(reseller.resellerId), ...ownerKeys.reseller(reseller.resellerId), ...reseller },
-      `reseller ${reseller.resellerId}`,
-    );
+    await this.replaceItem(this.resellerItem(reseller), `reseller ${reseller.resellerId}`);
   }
 
   async putClient(client: Client) {
-    await this.replaceItem(
-      { ...keys.client(client.clientId), ...ownerKeys.client(client.resellerId, client.clientId), ...client },
-      `client ${client.clientId}`,
-    );
+    await this.replaceItem(this.clientItem(client), `client ${client.clientId}`);
   }
 
   async putExtension(extension: Extension, expectedCallNowId: string) {
@@ -292,6 +280,18 @@ export class DynamoManagementStore implements ManagementStore {
     return {
       allowed: false,
       retryAfterSeconds: Math.max(1, Math.ceil(start + windowSeconds - nowMs / 1000)),
+    };
+  }
+
+  private resellerItem(reseller: Reseller): Item {
+    return { ...keys.reseller(reseller.resellerId), ...ownerKeys.reseller(reseller.resellerId), ...reseller };
+  }
+
+  private clientItem(client: Client): Item {
+    return {
+      ...keys.client(client.clientId),
+      ...ownerKeys.client(client.resellerId, client.clientId),
+      ...client,
     };
   }
 

@@ -1,24 +1,15 @@
 // The management and Call API against both DynamoDB emulators: every rule of the Call API tab, the permission
 // chain, scoped keys and CallNow IDs. Each group gets a table of its own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultCallNowPreferences } from '../../functions/domain/defaults.ts';
 import type { ManagementStore } from '../../functions/domain/management-ports.ts';
 import { DYNAMODB_EMULATORS, startEmulator, type TestEmulator } from '../support/dynamodb.ts';
 import { ADMIN_PASSWORD, basic, bearer, managementApi } from '../support/management.ts';
 
 type Api = ReturnType<typeof managementApi>;
 
-const PREFERENCES = {
-  allowCalls: true,
-  availability: null,
-  notWhileOnPhone: false,
-  confirm: false,
-  showName: true,
-  askCallerName: false,
-  imageValidation: false,
-  language: 'en',
-  message: 'Call me',
-  ringSeconds: 20,
-};
+const { callNowId: _, ...defaults } = defaultCallNowPreferences('unused');
+const PREFERENCES = { ...defaults, allowCalls: true, message: 'Call me', ringSeconds: 20 };
 
 /** A reseller, a client and a phone-terminal extension, all with every permission on unless told otherwise. */
 async function tree(
