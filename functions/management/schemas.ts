@@ -1,6 +1,6 @@
 // What the management API accepts: strict objects, so an unknown field is a 400 that names it.
 
-import { TOKEN_PATTERN } from '../../contracts/ami-safe.ts';
+import { hasControlCharacters, TOKEN_PATTERN } from '../../contracts/ami-safe.ts';
 import { E164Schema, SiteIdSchema } from '../../contracts/messages.ts';
 import * as z from '../../contracts/zod.ts';
 import { CHOSEN_CALLNOW_ID_PATTERN, MAX_MESSAGE_LENGTH } from '../domain/callnow-preferences.ts';
@@ -14,17 +14,14 @@ import {
 
 const NameSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
 const IdSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id this API gave out'));
-// Newlines are fine in the public message (it is shown as text); other control characters are not.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-const MessageSchema = z
-  .string()
-  .check(
-    z.maxLength(MAX_MESSAGE_LENGTH),
-    z.regex(
-      /^[^\u0000-\u0009\u000b-\u001f\u007f]*$/,
-      'must not hold control characters other than line breaks',
-    ),
-  );
+// Line breaks are fine in the public message (it is shown as text); other control characters are not.
+const MessageSchema = z.string().check(
+  z.maxLength(MAX_MESSAGE_LENGTH),
+  z.refine(
+    (message) => !hasControlCharacters(message.replace(/\r?\n/g, ' ')),
+    'must not hold control characters other than line breaks',
+  ),
+);
 
 export const ResellerCreateSchema = z.strictObject({
   name: NameSchema,

@@ -488,6 +488,14 @@ describe.each(DYNAMODB_EMULATORS)('management API on %s', (emulator) => {
         404,
         'extension',
       ],
+      [
+        'a bell in the message',
+        'PUT',
+        'extensions/any/callnow',
+        { ...PREFERENCES, message: 'Hi\u0007' },
+        400,
+        'message',
+      ],
     ])('refuses %s with a 4xx that names it', async (_, method, path, body, status, named) => {
       const answer = await api.call(method, path, { body });
       expect(answer.status).toBe(status);
