@@ -72,7 +72,10 @@ export const CallCancelledSchema = z.strictObject({
 export type CallCancelled = z.infer<typeof CallCancelledSchema>;
 
 /** What the cloud sends on a site's call-requests queue. */
-export const SiteQueueMessageSchema = z.discriminatedUnion('type', [CallRequestedSchema, CallCancelledSchema]);
+export const SiteQueueMessageSchema = z.discriminatedUnion('type', [
+  CallRequestedSchema,
+  CallCancelledSchema,
+]);
 export type SiteQueueMessage = z.infer<typeof SiteQueueMessageSchema>;
 
 export const CallStatusSchema = z

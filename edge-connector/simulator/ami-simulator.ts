@@ -17,12 +17,14 @@ import type { AmiLogger } from '../src/ami/types.ts';
 import {
   type CallEnvironment,
   EXTENSION_BEHAVIOURS,
+  type ExtensionBehaviour,
   type OriginateRequest,
   SimulatedCall,
 } from './call-flow.ts';
 import { amiEvent, ChannelFactory, parseDialString } from './channels.ts';
 import { type ExtensionPresence, ExtensionStates } from './extension-states.ts';
 
+export type { ExtensionBehaviour } from './call-flow.ts';
 export type { ExtensionPresence } from './extension-states.ts';
 
 export interface AmiSimulatorOptions {
@@ -42,8 +44,14 @@ export interface AmiSimulatorOptions {
   readonly bootDelayMs?: number;
   /** The context the CallNow dialplan lives in; an Originate elsewhere gets "Extension does not exist.". @default 'callnow' */
   readonly callnowContext?: string;
-  /** The context of the hints in ExtensionStatus events (ExtensionState answers for any context). @default 'default' */
+  /** The context of the hints in ExtensionStatus events (ExtensionState answers for any context). @default 'ext-local' (FreePBX) */
   readonly hintContext?: string;
+  /** More simulated phones, by extension number, on top of 101-105 (e.g. many that answer, for load tests). */
+  readonly extensions?: Readonly<Record<string, ExtensionBehaviour>>;
+  /** The dialplan global CALLNOW_OUTBOUND_CALLERID: what visitors see when the Originate sets no caller ID. */
+  readonly outboundCallerId?: string;
+  /** How long Asterisk has been up at the first start, as FullyBooted's Uptime tells. @default 3600 */
+  readonly uptimeSeconds?: number;
   /** @default silent */
   readonly logger?: AmiLogger;
 }
@@ -59,6 +67,14 @@ export interface ReceivedAmiAction {
   readonly headers: readonly AmiHeader[];
 }
 
+/** A call the simulator started for an accepted Originate. */
+export interface PlacedCall {
+  readonly actionId?: string;
+  readonly channel: string;
+  /** CALLNOW_REQUEST_ID of the Originate, if it had one. */
+  readonly requestId?: string;
+}
+
 export interface AmiSimulator {
   readonly host: string;
   readonly port: number;
@@ -67,13 +83,21 @@ export interface AmiSimulator {
   readonly timeScale: number;
   /** Every action received since start, oldest first. */
   readonly actions: readonly ReceivedAmiAction[];
+  /** Every Originate it accepted and started a call for (refused ones are only in `actions`), oldest first. */
+  readonly placedCalls: readonly PlacedCall[];
   /** Open TCP connections. */
   readonly connectionCount: number;
   /** Calls in progress. */
   readonly activeCallCount: number;
   onAction(listener: (action: ReceivedAmiAction) => void): () => void;
+  /** Every chunk of text a client wrote, as it came off the socket (before parsing). */
+  onRawData(listener: (sessionId: number, text: string) => void): () => void;
   /** While silent, actions are logged but never answered or carried out (for timeout tests). */
   setSilent(silent: boolean): void;
+  /** A slow Asterisk: every action waits this long (real milliseconds, not scaled) before it is carried out. */
+  setResponseDelayMs(delayMs: number): void;
+  /** The TCP sessions drop (as when Asterisk's writetimeout drops a slow client) but Asterisk and its calls go on. */
+  dropConnections(): void;
   /** A phone in use outside CallNow: ExtensionState says 1 (InUse), an Originate to it is busy. */
   setExtensionInUse(extension: string, inUse: boolean): void;
   setExtensionState(extension: string, presence: ExtensionPresence): void;
@@ -121,13 +145,17 @@ class Simulator implements AmiSimulator {
   readonly secret: string;
   readonly timeScale: number;
   readonly actions: ReceivedAmiAction[] = [];
+  readonly placedCalls: PlacedCall[] = [];
   readonly #restartDelayMs: number;
   readonly #bootDelayMs: number;
   readonly #callnowContext: string;
+  readonly #behaviours: Readonly<Record<string, ExtensionBehaviour>>;
+  readonly #initialUptimeMs: number;
   readonly #logger: AmiLogger | undefined;
   readonly #sessions = new Set<Session>();
   readonly #calls = new Set<SimulatedCall>();
   readonly #actionListeners = new Set<(action: ReceivedAmiAction) => void>();
+  readonly #rawListeners = new Set<(sessionId: number, text: string) => void>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #channels = new ChannelFactory();
   readonly #extensions: ExtensionStates;
@@ -136,6 +164,7 @@ class Simulator implements AmiSimulator {
   #server: Server | undefined;
   #state: ServerState = 'down';
   #silent = false;
+  #responseDelayMs = 0;
   #bootedAt = Date.now();
   #nextSessionId = 1;
 
@@ -151,15 +180,19 @@ class Simulator implements AmiSimulator {
     this.#restartDelayMs = options.restartDelayMs ?? 500;
     this.#bootDelayMs = options.bootDelayMs ?? 75;
     this.#callnowContext = options.callnowContext ?? 'callnow';
+    this.#behaviours = { ...EXTENSION_BEHAVIOURS, ...options.extensions };
+    this.#initialUptimeMs = (options.uptimeSeconds ?? 3600) * 1000;
     this.#logger = options.logger;
     this.#extensions = new ExtensionStates({
       emit: (event) => this.#broadcast(event),
-      hintContext: options.hintContext ?? 'default',
-      extensions: Object.keys(EXTENSION_BEHAVIOURS),
+      hintContext: options.hintContext ?? 'ext-local',
+      extensions: Object.keys(this.#behaviours),
     });
     this.#callEnvironment = {
       channels: this.#channels,
       extensions: this.#extensions,
+      behaviourOf: (extension) => this.#behaviours[extension],
+      ...(options.outboundCallerId === undefined ? {} : { outboundCallerId: options.outboundCallerId }),
       scaleMs: (ms) => this.#scale(ms),
       emit: (event) => this.#broadcast(event),
       ended: (call) => this.#calls.delete(call),
@@ -183,8 +216,23 @@ class Simulator implements AmiSimulator {
     return () => this.#actionListeners.delete(listener);
   }
 
+  onRawData(listener: (sessionId: number, text: string) => void): () => void {
+    this.#rawListeners.add(listener);
+    return () => this.#rawListeners.delete(listener);
+  }
+
   setSilent(silent: boolean): void {
     this.#silent = silent;
+  }
+
+  setResponseDelayMs(delayMs: number): void {
+    this.#responseDelayMs = Math.max(0, delayMs);
+  }
+
+  dropConnections(): void {
+    this.#logger?.info('AMI simulator: dropping every AMI connection; calls go on');
+    for (const session of this.#sessions) session.socket.destroy();
+    this.#sessions.clear();
   }
 
   setExtensionInUse(extension: string, inUse: boolean): void {
@@ -199,7 +247,7 @@ class Simulator implements AmiSimulator {
   async listen(): Promise<void> {
     await this.#openServer();
     this.#state = 'up';
-    this.#bootedAt = Date.now();
+    this.#bootedAt = Date.now() - this.#initialUptimeMs;
   }
 
   async shutdown(): Promise<void> {
@@ -208,6 +256,8 @@ class Simulator implements AmiSimulator {
     }
     this.#state = 'shutting-down';
     this.#logger?.info('AMI simulator: core restart now');
+    // As f2 shows: every channel gets its soft hang-up request (Cause 4, shutdown) first, then the calls end.
+    for (const call of [...this.#calls]) call.requestShutdownHangup();
     for (const call of [...this.#calls]) call.terminate('shutdown');
     this.#broadcast(
       amiEvent('Shutdown', 'system,all', [
@@ -302,6 +352,7 @@ class Simulator implements AmiSimulator {
     );
     socket.on('close', () => this.#sessions.delete(session));
     socket.on('data', (chunk: string) => {
+      for (const listener of this.#rawListeners) listener(session.id, chunk);
       let frames: AmiFrame[];
       try {
         frames = session.parser.push(chunk);
@@ -329,8 +380,10 @@ class Simulator implements AmiSimulator {
     this.actions.push(received);
     for (const listener of this.#actionListeners) listener(received);
     if (this.#silent) return;
+    const delayMs = this.#responseDelayMs;
     // Asterisk runs one session's actions one after the other (a slow Login holds the next action back).
     session.queue = session.queue
+      .then(() => (delayMs > 0 ? new Promise((resolve) => setTimeout(resolve, delayMs)) : undefined))
       .then(() => this.#handle(session, message, received.name))
       .catch((error: unknown) =>
         this.#logger?.error('AMI simulator: action failed', { error: String(error) }),
@@ -371,6 +424,8 @@ class Simulator implements AmiSimulator {
         return this.#events(session, message);
       case 'extensionstate':
         return this.#extensionState(session, message);
+      case 'getvar':
+        return this.#getvar(session, message);
       case 'userevent':
         return this.#userEvent(session, message);
       case 'originate':
@@ -432,6 +487,32 @@ class Simulator implements AmiSimulator {
       ['Hint', hint],
       ['Status', String(status)],
       ['StatusText', statusText],
+    ]);
+  }
+
+  /** Getvar on a channel (fixture-free: Asterisk answers `No such channel` for a channel that is gone). */
+  #getvar(session: Session, message: AmiMessage): void {
+    const variable = headerValue(message, 'Variable') ?? '';
+    if (variable === '') {
+      this.#respond(session, message, 'Error', [['Message', 'No variable specified']]);
+      return;
+    }
+    const channel = headerValue(message, 'Channel');
+    let value: string | undefined = '';
+    if (channel !== undefined && channel !== '') {
+      value = undefined;
+      for (const call of this.#calls) {
+        value = call.channelVariable(channel, variable);
+        if (value !== undefined) break;
+      }
+      if (value === undefined) {
+        this.#respond(session, message, 'Error', [['Message', 'No such channel']]);
+        return;
+      }
+    }
+    this.#respond(session, message, 'Success', [
+      ['Variable', variable],
+      ['Value', value],
     ]);
   }
 
@@ -502,6 +583,12 @@ class Simulator implements AmiSimulator {
   }
 
   #startCall(request: OriginateRequest, onResult: (answered: boolean) => void): void {
+    const requestId = request.variables.get('CALLNOW_REQUEST_ID');
+    this.placedCalls.push({
+      channel: request.channel,
+      ...(request.actionId === undefined ? {} : { actionId: request.actionId }),
+      ...(requestId === undefined ? {} : { requestId }),
+    });
     const call = new SimulatedCall(this.#callEnvironment, request, onResult);
     this.#calls.add(call);
     call.start();

@@ -37,6 +37,10 @@ export interface OriginateRequest {
 export interface CallEnvironment {
   readonly channels: ChannelFactory;
   readonly extensions: ExtensionStates;
+  /** How the phone of an extension behaves; undefined: no such extension. */
+  behaviourOf(extension: string): ExtensionBehaviour | undefined;
+  /** The dialplan global CALLNOW_OUTBOUND_CALLERID (the site's number), if set. */
+  readonly outboundCallerId?: string;
   /** Applies the simulator's timeScale. */
   scaleMs(ms: number): number;
   emit(event: AmiHeader[]): void;
@@ -44,16 +48,21 @@ export interface CallEnvironment {
   ended(call: SimulatedCall): void;
 }
 
-type ExtensionBehaviour =
+export type ExtensionBehaviour =
   | { readonly kind: 'answers'; readonly key?: string }
   | { readonly kind: 'rings' }
-  | { readonly kind: 'busy' };
+  /**
+   * `reason` 5: OriginateResponse Reason 5 as over Local channels (fixture c2); 0: as chan_pjsip reports a phone that
+   * answers 486, Reason 0 first and the busy evidence (DialEnd BUSY, Hangup Cause 17) after it.
+   */
+  | { readonly kind: 'busy'; readonly reason?: 0 | 5 };
 
 /** The simulated phones, by extension number. Any other extension does not exist (OriginateResponse Reason 0). */
 export const EXTENSION_BEHAVIOURS: Readonly<Record<string, ExtensionBehaviour>> = {
   '101': { kind: 'answers', key: '0' },
   '102': { kind: 'rings' },
   '103': { kind: 'busy' },
+  '106': { kind: 'busy', reason: 0 },
   '104': { kind: 'answers', key: '5' },
   '105': { kind: 'answers' },
 };
@@ -105,6 +114,7 @@ export class SimulatedCall {
   #visitorLeg: SimLeg | undefined;
   #bridgeId: string | undefined;
   #dialStatus = '';
+  #shutdownRequested = false;
 
   /** @param onOriginateResult told once whether the extension answered (a synchronous Originate waits for it) */
   constructor(
@@ -121,9 +131,24 @@ export class SimulatedCall {
     return this.#request.extension;
   }
 
+  /**
+   * What `Getvar` on one of this call's channels answers: the Originate's variables on the extension's leg, empty on
+   * the call's other channels, undefined when the channel is not this call's (or is gone).
+   */
+  channelVariable(channelName: string, variable: string): string | undefined {
+    if (this.#phase === 'ended') return undefined;
+    const extensionChannels = this.#extensionLeg ? legChannels(this.#extensionLeg) : [];
+    if (extensionChannels[0]?.name === channelName) return this.#variable(variable) ?? '';
+    const others = [
+      ...extensionChannels.slice(1),
+      ...(this.#visitorLeg ? legChannels(this.#visitorLeg) : []),
+    ];
+    return others.some((channel) => channel.name === channelName) ? '' : undefined;
+  }
+
   start(): void {
     const { extension, target } = this.#request;
-    const behaviour = extension === undefined ? undefined : EXTENSION_BEHAVIOURS[extension];
+    const behaviour = extension === undefined ? undefined : this.#env.behaviourOf(extension);
     const presence = extension === undefined ? 'idle' : this.#env.extensions.presence(extension);
     if (!behaviour || presence === 'unavailable') {
       this.#noSuchExtension(target);
@@ -161,7 +186,7 @@ export class SimulatedCall {
     );
 
     if (behaviour.kind === 'busy' || presence === 'in_use' || presence === 'busy') {
-      this.#extensionBusy(leg);
+      this.#extensionBusy(leg, behaviour.kind === 'busy' ? (behaviour.reason ?? REASON_BUSY) : REASON_BUSY);
       return;
     }
     this.#setState(leg.channel, 5);
@@ -176,6 +201,17 @@ export class SimulatedCall {
     }
   }
 
+  /** `SoftHangupRequest` with Cause 4 (AST_SOFTHANGUP_SHUTDOWN) on each of the call's channels, once. */
+  requestShutdownHangup(): void {
+    if (this.#phase === 'ended' || this.#shutdownRequested) return;
+    this.#shutdownRequested = true;
+    const channels = [
+      ...(this.#extensionLeg ? legChannels(this.#extensionLeg) : []),
+      ...(this.#visitorLeg ? legChannels(this.#visitorLeg) : []),
+    ];
+    for (const channel of channels) this.#emit(channelEvent('SoftHangupRequest', channel, [['Cause', '4']]));
+  }
+
   /** Ends the call now. `shutdown` hangs every channel up with the usual events; `crash` drops it silently. */
   terminate(kind: 'shutdown' | 'crash'): void {
     if (this.#phase === 'ended') return;
@@ -185,8 +221,7 @@ export class SimulatedCall {
       this.#end();
       return;
     }
-    for (const channel of legChannels(leg))
-      this.#emit(channelEvent('SoftHangupRequest', channel, [['Cause', '4']]));
+    this.requestShutdownHangup();
     if (this.#phase === 'ringing-extension') {
       this.#hangUpLeg(leg, 16);
       this.#originateFailed(REASON_HANGUP);
@@ -216,12 +251,13 @@ export class SimulatedCall {
     this.#end();
   }
 
-  #extensionBusy(leg: SimLeg): void {
+  #extensionBusy(leg: SimLeg, reason: number): void {
     this.#setState(leg.localHalf ?? leg.channel, 7);
+    if (reason !== REASON_BUSY) this.#originateFailed(reason);
     this.#emit(
       amiEvent('DialEnd', 'call,all', channelHeaders(leg.channel, 'Dest'), [['DialStatus', 'BUSY']]),
     );
-    this.#originateFailed(REASON_BUSY);
+    if (reason === REASON_BUSY) this.#originateFailed(REASON_BUSY);
     if (leg.localHalf) {
       this.#hangUp(leg.channel, 0);
       this.#hangUp(leg.localHalf, 17);
@@ -303,6 +339,7 @@ export class SimulatedCall {
     const ringMs =
       (Number.isFinite(ringSeconds) && ringSeconds > 0 ? ringSeconds : DEFAULT_RING_SECONDS) * 1000;
     const caller = extensionLeg.channel;
+    this.#showSiteCallerId(caller);
 
     if (!target) {
       this.#dialEnded(extensionLeg, 'CHANUNAVAIL');
@@ -419,6 +456,24 @@ export class SimulatedCall {
       this.#emit(amiEvent('BridgeLeave', 'call,all', bridgeHeaders(bridgeId, 0), channelHeaders(caller)));
       this.#emit(amiEvent('BridgeDestroy', 'call,all', bridgeHeaders(bridgeId, 0)));
     }
+  }
+
+  /**
+   * The dialplan's `Set(CALLERID(num)=...)` before Dial(): the visitor sees CALLNOW_VISITOR_CALLERID, else the global
+   * CALLNOW_OUTBOUND_CALLERID, else the extension's number; never their own number.
+   */
+  #showSiteCallerId(caller: SimChannel): void {
+    const shown =
+      this.#variable('CALLNOW_VISITOR_CALLERID') ||
+      this.#env.outboundCallerId ||
+      this.#variable('CALLNOW_EXTENSION') ||
+      this.#request.extension ||
+      '<unknown>';
+    caller.callerIdNum = shown;
+    caller.callerIdName = '<unknown>';
+    this.#emit(
+      channelEvent('NewCallerid', caller, [['CID-CallingPres', '0 (Presentation Allowed, Not Screened)']]),
+    );
   }
 
   #originateSucceeded(channel: SimChannel): void {

@@ -34,7 +34,8 @@ console.log(
     `username ${simulator.username}, secret ${simulator.secret}, timeScale ${simulator.timeScale}`,
 );
 console.log(
-  'extensions: 101 answers and presses 0, 102 never answers, 103 busy, 104 presses 5, 105 presses nothing',
+  'extensions: 101 answers and presses 0, 102 never answers, 103 busy, 104 presses 5, 105 presses nothing, ' +
+    '106 busy as chan_pjsip reports it (Reason 0)',
 );
 console.log(
   'visitors (last 4 digits): 0100 talks 3 s, 0101 talks 10 s, 0102 busy, 0103 no answer, 0104 congestion',

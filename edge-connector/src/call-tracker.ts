@@ -47,6 +47,12 @@ export interface CallTimingOptions {
    * @default 14400 (4 hours)
    */
   readonly maxConnectedSeconds?: number;
+  /**
+   * A call that began less than this before Asterisk's start time (FullyBooted's Uptime) is taken as having
+   * survived it: the two clocks and the Uptime's whole seconds differ a little.
+   * @default 2000
+   */
+  readonly bootClockSlackMs?: number;
 }
 
 export interface TrackedCall {
@@ -57,6 +63,16 @@ export interface TrackedCall {
   readonly extensionChannel: string;
   readonly confirm: boolean;
   readonly ringSeconds: number;
+}
+
+/** Where a call followed by an earlier run of the connector had got to (see request-journal.ts). */
+export interface ResumedProgress {
+  /** The last status reported for it. */
+  readonly reported: CallState;
+  /** The extension leg's channel, if it was known. */
+  readonly channel?: string;
+  /** Epoch ms at which its Originate was (or may have been) sent. */
+  readonly startedAt: number;
 }
 
 type Phase =
@@ -92,7 +108,24 @@ interface CallRecord {
   deadlineAt: number;
   /** chan_pjsip's sign of a busy extension (DialEnd BUSY or Hangup Cause 17 on its channel) was seen. */
   busySeen: boolean;
+  /** Epoch ms at which the Originate was (or may have been) sent. */
+  readonly startedAt: number;
+  /** The extension leg's channel once Asterisk has named it (OriginateResponse Success, the dialplan's events). */
+  channel?: string;
+  /** Events may have been missed (AMI was lost, or an earlier run followed it): is it still up? */
+  unverified: boolean;
 }
+
+/** The phase a resumed call is in, from the last status reported for it. */
+const PHASE_OF_REPORTED: Readonly<Record<CallState, Phase>> = {
+  queued: 'originating',
+  dialing_extension: 'ringing_extension',
+  awaiting_confirmation: 'awaiting_confirmation',
+  dialing_visitor: 'dialing_visitor',
+  connected: 'connected',
+  completed: 'connected',
+  failed: 'connected',
+};
 
 // Reasons of OriginateResponse (Asterisk's AST_CONTROL_* codes).
 const REASON_NO_ANSWER = '3';
@@ -132,12 +165,15 @@ export class CallTracker {
   readonly #confirmMs: number;
   readonly #busyEvidenceGraceMs: number;
   readonly #maxConnectedMs: number;
+  readonly #bootClockSlackMs: number;
+  #learnedChannels: Array<{ readonly requestId: string; readonly channel: string }> = [];
 
   constructor(timing: CallTimingOptions = {}) {
     this.#marginMs = (timing.marginSeconds ?? 15) * 1000;
     this.#confirmMs = (timing.confirmSeconds ?? 30) * 1000;
     this.#busyEvidenceGraceMs = timing.busyEvidenceGraceMs ?? 1000;
     this.#maxConnectedMs = (timing.maxConnectedSeconds ?? 14_400) * 1000;
+    this.#bootClockSlackMs = timing.bootClockSlackMs ?? 2000;
   }
 
   get size(): number {
@@ -164,9 +200,45 @@ export class CallTracker {
       reported: 'queued',
       deadlineAt: nowMs + call.ringSeconds * 1000 + this.#marginMs,
       busySeen: false,
+      startedAt: nowMs,
+      unverified: false,
     };
     this.#calls.set(call.requestId, record);
     this.#byActionId.set(call.actionId, record);
+  }
+
+  /**
+   * Follows again a call that an earlier run of the connector had originated and not seen to its end. Its events
+   * may have been missed, so it is unverified until one arrives or `verified` says it is still up; its safety timer
+   * starts now, from the phase its last reported status implies.
+   * @throws CallAlreadyTrackedError when the request is already being followed
+   */
+  resume(call: TrackedCall, progress: ResumedProgress, nowMs: number): void {
+    if (this.#calls.has(call.requestId)) throw new CallAlreadyTrackedError(call.requestId);
+    let phase = PHASE_OF_REPORTED[progress.reported];
+    if (progress.channel !== undefined && PHASE_RANK[phase] < PHASE_RANK.extension_answered) {
+      phase = 'extension_answered';
+    }
+    const record: CallRecord = {
+      call,
+      phase,
+      reported: isTerminal(progress.reported) ? 'connected' : progress.reported,
+      deadlineAt: 0,
+      busySeen: false,
+      startedAt: progress.startedAt,
+      unverified: true,
+      ...(progress.channel === undefined ? {} : { channel: progress.channel }),
+    };
+    record.deadlineAt = nowMs + this.#phaseAllowanceMs(record, phase);
+    this.#calls.set(call.requestId, record);
+    this.#byActionId.set(call.actionId, record);
+  }
+
+  /** The channels learned since the last call (for the journal), oldest first. */
+  takeLearnedChannels(): Array<{ readonly requestId: string; readonly channel: string }> {
+    const learned = this.#learnedChannels;
+    this.#learnedChannels = [];
+    return learned;
   }
 
   /** Forgets a call without reporting anything, e.g. when its Originate was never written and the request will be retried. */
@@ -217,19 +289,77 @@ export class CallTracker {
   }
 
   /**
-   * The AMI connection dropped. On the PBX host that means Asterisk stopped, restarted or crashed (fixtures f2, f5),
-   * which ends its calls, and their remaining events are lost either way: a call that had reached the visitor is
-   * reported `completed`, any other `failed/pbx_unavailable`. Calls whose Originate is still awaiting its response
-   * are left to the caller, who learns from that response whether the Originate was written at all.
+   * Asterisk said `Shutdown` (a restart or stop, fixtures f1 and f2): it hangs up every call, so each call in flight,
+   * connected or not, ends `failed/pbx_unavailable`.
    */
-  connectionLost(): StatusUpdate[] {
+  asteriskStopped(): StatusUpdate[] {
+    const updates: StatusUpdate[] = [];
+    for (const record of [...this.#calls.values()]) this.#end(record, updates, 'pbx_unavailable');
+    return updates;
+  }
+
+  /**
+   * The AMI connection dropped without a `Shutdown`: Asterisk crashed (f5), or only the socket went (the calls go
+   * on). Events may be missed from now on, so every call is unverified until an event, `asteriskBootedAt` or
+   * `verified` settles it, or `endUnverified` gives up on it.
+   */
+  connectionLost(): void {
+    for (const record of this.#calls.values()) record.unverified = true;
+  }
+
+  /**
+   * A new AMI session said when Asterisk started (now - FullyBooted's Uptime). An unverified call that began before
+   * that did not survive the restart: `failed/pbx_unavailable`.
+   */
+  asteriskBootedAt(bootedAtMs: number): StatusUpdate[] {
     const updates: StatusUpdate[] = [];
     for (const record of [...this.#calls.values()]) {
-      if (record.reported === 'queued') continue;
-      if (record.phase === 'connected') this.#end(record, updates);
-      else this.#end(record, updates, 'pbx_unavailable');
+      if (record.unverified && record.startedAt < bootedAtMs - this.#bootClockSlackMs) {
+        this.#end(record, updates, 'pbx_unavailable');
+      }
     }
     return updates;
+  }
+
+  /** Unverified calls whose channel is known, to ask Asterisk whether it still exists. */
+  callsToVerify(): Array<{ readonly requestId: string; readonly channel: string }> {
+    const calls: Array<{ readonly requestId: string; readonly channel: string }> = [];
+    for (const record of this.#calls.values()) {
+      if (record.unverified && record.channel !== undefined) {
+        calls.push({ requestId: record.call.requestId, channel: record.channel });
+      }
+    }
+    return calls;
+  }
+
+  /**
+   * Asterisk said whether the call's channel still exists. Up: followed as before. Gone while Asterisk ran on: it
+   * ended while its events were missed, `completed` if the visitor had answered, else `failed/pbx_unavailable`
+   * (the real outcome is not known).
+   */
+  verified(requestId: string, alive: boolean): StatusUpdate[] {
+    const record = this.#calls.get(requestId);
+    if (!record?.unverified) return [];
+    const updates: StatusUpdate[] = [];
+    if (alive) record.unverified = false;
+    else if (record.phase === 'connected') this.#end(record, updates);
+    else this.#end(record, updates, 'pbx_unavailable');
+    return updates;
+  }
+
+  /** AMI stayed away too long: unverified calls are taken as lost with Asterisk, `failed/pbx_unavailable`. */
+  endUnverified(): StatusUpdate[] {
+    const updates: StatusUpdate[] = [];
+    for (const record of [...this.#calls.values()]) {
+      if (record.unverified) this.#end(record, updates, 'pbx_unavailable');
+    }
+    return updates;
+  }
+
+  get unverifiedCount(): number {
+    let count = 0;
+    for (const record of this.#calls.values()) if (record.unverified) count += 1;
+    return count;
   }
 
   /** The earliest deadline among followed calls (epoch ms), to schedule one timer for `expireDue`. */
@@ -255,8 +385,10 @@ export class CallTracker {
   #onOriginateResponse(event: AmiEvent, nowMs: number, updates: StatusUpdate[]): void {
     const record = this.#byActionId.get(field(event, 'actionid'));
     if (!record) return;
+    record.unverified = false;
     this.#ensureDialing(record, nowMs, updates);
     if (field(event, 'response') === 'Success') {
+      this.#learnChannel(record, field(event, 'channel'));
       // The extension answered; the dialplan's events take it from here.
       this.#enterPhase(record, 'extension_answered', nowMs);
       return;
@@ -290,8 +422,11 @@ export class CallTracker {
   #onCallNowEvent(event: AmiEvent, nowMs: number, updates: StatusUpdate[]): void {
     const record = this.#calls.get(field(event, 'requestid'));
     if (!record) return;
+    record.unverified = false;
     this.#ensureDialing(record, nowMs, updates);
     const stage = field(event, 'stage');
+    // Every stage but visitor-answered runs on the extension's leg.
+    if (stage !== 'visitor-answered') this.#learnChannel(record, field(event, 'channel'));
     switch (stage as CallNowStage) {
       case 'extension-answered':
         this.#enterPhase(record, 'extension_answered', nowMs);
@@ -340,6 +475,12 @@ export class CallTracker {
     if (record.phase === 'connected') this.#end(record, updates);
     else if (record.phase === 'dialing_visitor') this.#end(record, updates, 'pbx_unavailable');
     else this.#end(record, updates, 'extension_declined');
+  }
+
+  #learnChannel(record: CallRecord, channel: string): void {
+    if (channel === '' || channel === record.channel) return;
+    record.channel = channel;
+    this.#learnedChannels.push({ requestId: record.call.requestId, channel });
   }
 
   /** Anything Asterisk says about a call proves its Originate was queued, even if its response is still on the way. */

@@ -27,7 +27,7 @@ export interface OriginatePlan {
 
 export type OriginateConfig = Pick<
   ConnectorConfig,
-  'extensionChannelTemplate' | 'visitorDialTemplate' | 'callnowContext'
+  'extensionChannelTemplate' | 'visitorDialTemplate' | 'callnowContext' | 'outboundCallerId'
 >;
 
 export function originateActionId(requestId: string, attempt: number): string {
@@ -35,7 +35,8 @@ export function originateActionId(requestId: string, attempt: number): string {
 }
 
 /**
- * Builds the Originate for one delivery of a request. `attempt` tells deliveries apart (the SQS receive count),
+ * Builds the Originate for one delivery of a request: always into the CallNow dialplan context, never an
+ * `Application`/`Data` originate (which would run any application with the AMI user's rights). `attempt` tells deliveries apart (the SQS receive count),
  * so a late OriginateResponse of an earlier attempt cannot be taken for this one's.
  * The action holds no ActionID header: the AMI client writes the one given as the `actionId` send option.
  * @throws OriginateBuildError when a value would not be a valid dial string or is unsafe for AMI
@@ -60,6 +61,11 @@ export function buildOriginate(
   if (!E164_PATTERN.test(request.visitor.phone)) {
     throw new OriginateBuildError('the visitor phone number is not E.164');
   }
+  // What the visitor's phone shows: never their own number (the dialplan falls back to the extension's).
+  const visitorCallerId = request.visitorCallerId ?? config.outboundCallerId;
+  if (visitorCallerId !== undefined && !E164_PATTERN.test(visitorCallerId)) {
+    throw new OriginateBuildError('the caller ID shown to the visitor is not E.164');
+  }
   if (!Number.isInteger(attempt) || attempt < 1) {
     throw new OriginateBuildError(`attempt must be a positive integer, got ${attempt}`);
   }
@@ -74,6 +80,7 @@ export function buildOriginate(
     `CALLNOW_VISITOR_DIAL=${visitorDial}`,
     `CALLNOW_VISITOR_NUMBER=${request.visitor.phone}`,
     `CALLNOW_RING_SECONDS=${request.ringSeconds}`,
+    ...(visitorCallerId === undefined ? [] : [`CALLNOW_VISITOR_CALLERID=${visitorCallerId}`]),
   ];
   const action: AmiAction = {
     Action: 'Originate',

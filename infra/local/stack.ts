@@ -139,7 +139,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     });
     const connector = startConnector(runConfig, { sqs, ami, logger });
-    stops.push(() => connector.stop());
+    stops.push(() => connector.stop({ abortReceives: true }));
 
     return {
       url: http.url,

@@ -1,7 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AmiSimulator, startAmiSimulator } from '../../edge-connector/simulator/ami-simulator.ts';
 import { RawAmiConnection } from '../../edge-connector/simulator/raw-ami-client.ts';
-import { type AmiClientOptions, createAmiClient } from '../../edge-connector/src/ami/client.ts';
+import {
+  type AmiClientOptions,
+  createAmiClient,
+  defaultLoginRetryStrategy,
+} from '../../edge-connector/src/ami/client.ts';
 import {
   AmiActionTimeoutError,
   AmiAuthenticationError,
@@ -118,26 +122,55 @@ describe('connect', () => {
     await observed.client.connect();
 
     expect(observed.client.status).toBe('ready');
-    expect(observed.statuses).toEqual(['connecting', 'ready']);
+    expect(observed.statuses).toEqual(['connecting', 'authenticating', 'ready']);
     expect(observed.events.map((event) => event.name)).toContain('FullyBooted');
     expect(observed.logs).toEqual([
       'info AMI connection idle -> connecting',
-      'info AMI connection connecting -> ready',
+      'info AMI connection connecting -> authenticating',
+      'info AMI connection authenticating -> ready',
     ]);
+    expect(observed.client.lastError).toBeUndefined();
   });
 
-  it('refuses a wrong secret with AmiAuthenticationError after Asterisk has taken its second, and does not retry', async () => {
-    const observed = newClient({ secret: 'wrong-secret' });
+  it('reports a wrong secret clearly and tries again only as slowly as the login retry strategy says', async () => {
+    const delays: number[] = [];
+    const observed = newClient({
+      secret: 'wrong-secret',
+      loginRetry: (attempt) => {
+        delays.push(attempt);
+        return attempt < 2 ? 150 : null;
+      },
+    });
     const before = simulator.actions.length;
     const started = performance.now();
 
     const failure = await observed.client.connect().catch((error: unknown) => error);
+    const elapsedMs = performance.now() - started;
 
     expect(failure).toBeInstanceOf(AmiAuthenticationError);
     expect((failure as Error).message).toContain('Authentication failed');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(1000 * TIME_SCALE * 0.9);
-    expect(observed.statuses).toEqual(['connecting', 'closed']);
-    expect(actionsSince(before).map((action) => action.name.toLowerCase())).toEqual(['login']);
+    expect((failure as Error).message).toContain('check AMI_USERNAME and AMI_SECRET');
+    expect(delays).toEqual([1, 2]);
+    // Two logins, each refused after Asterisk's second, with the 150 ms pause between them.
+    expect(elapsedMs).toBeGreaterThanOrEqual(2 * 1000 * TIME_SCALE * 0.9 + 150);
+    expect(actionsSince(before).map((action) => action.name.toLowerCase())).toEqual(['login', 'login']);
+    expect(observed.statuses).toEqual([
+      'connecting',
+      'authenticating',
+      'connecting',
+      'authenticating',
+      'closed',
+    ]);
+    expect(
+      observed.logs.filter((line) => line.startsWith('error Asterisk refused the AMI login')),
+    ).toHaveLength(2);
+    expect(observed.client.lastError).toBeInstanceOf(AmiAuthenticationError);
+  });
+
+  it('waits 30 s or more before a second login after a refusal, by default', () => {
+    expect(defaultLoginRetryStrategy(1, () => 0)).toBe(15_000);
+    expect(defaultLoginRetryStrategy(1, () => 1)).toBe(30_000);
+    expect(defaultLoginRetryStrategy(10, () => 1)).toBe(300_000);
   });
 
   it('gives up with AmiConnectError when no session gets ready in time and the retry strategy says stop', async () => {
@@ -371,9 +404,16 @@ describe('when the PBX goes away', () => {
     expect(refused).toBeInstanceOf(AmiNotReadyError);
     expect(refused).toMatchObject({ status: 'reconnecting' });
     expect(pong.response).toBe('Success');
-    expect(observed.statuses).toEqual(['connecting', 'ready', 'reconnecting', 'ready']);
+    expect(observed.statuses).toEqual([
+      'connecting',
+      'authenticating',
+      'ready',
+      'reconnecting',
+      'authenticating',
+      'ready',
+    ]);
     expect(observed.logs).toContain('info AMI connection ready -> reconnecting');
-    expect(observed.logs).toContain('info AMI connection reconnecting -> ready');
+    expect(observed.logs).toContain('info AMI connection authenticating -> ready');
   });
 
   it('after core restart, becomes ready only on FullyBooted, so its first Originate is accepted', async () => {
@@ -410,7 +450,14 @@ describe('when the PBX goes away', () => {
     expect(failure).toBeInstanceOf(AmiConnectionClosedError);
     expect((failure as Error).message).toContain('Asterisk is shutting down');
     expect(response).toMatchObject({ response: 'Success', message: 'Originate successfully queued' });
-    expect(observed.statuses).toEqual(['connecting', 'ready', 'reconnecting', 'ready']);
+    expect(observed.statuses).toEqual([
+      'connecting',
+      'authenticating',
+      'ready',
+      'reconnecting',
+      'authenticating',
+      'ready',
+    ]);
     const names = observed.events.map((event) => event.name);
     const shutdownAt = names.indexOf('Shutdown');
     const afterRestart = names.slice(shutdownAt);

@@ -698,6 +698,164 @@ describe('events shaped like the recorded transcripts', () => {
   });
 });
 
+describe('what the connector of issue 3 relies on', () => {
+  it('106 is busy as chan_pjsip reports it: Reason 0 first, then DialEnd BUSY and Hangup cause 17', async () => {
+    const played = await playCall('PJSIP/106', '+12025550100');
+
+    expect(played.originateResponse).toMatchObject({ response: 'Failure', reason: '0' });
+    const afterResponse = ami.messages.slice(
+      ami.messages.findIndex(
+        (message) =>
+          headerValue(message, 'Event') === 'OriginateResponse' &&
+          headerValue(message, 'ActionID') === `callnow-${played.requestId}-1`,
+      ),
+    );
+    const dialEnd = afterResponse.find(
+      (message) =>
+        headerValue(message, 'Event') === 'DialEnd' &&
+        (headerValue(message, 'DestChannel') ?? '').startsWith('PJSIP/106-'),
+    );
+    const hangup = afterResponse.find(
+      (message) =>
+        headerValue(message, 'Event') === 'Hangup' &&
+        (headerValue(message, 'Channel') ?? '').startsWith('PJSIP/106-'),
+    );
+    expect(headerValue(dialEnd ?? { headers: [] }, 'DialStatus')).toBe('BUSY');
+    expect(headerValue(hangup ?? { headers: [] }, 'Cause')).toBe('17');
+  });
+
+  it.each([
+    ['CALLNOW_VISITOR_CALLERID', [['Variable', 'CALLNOW_VISITOR_CALLERID=+12025550199']], '+12025550199'],
+    ['the extension number', [], '101'],
+  ] as const)('presents %s to the visitor, never their own number', async (_what, extra, shown) => {
+    requestCounter += 1;
+    const requestId = `req-${requestCounter}`;
+    await ami.action([
+      ['Action', 'Originate'],
+      ['Channel', 'PJSIP/101'],
+      ['Context', 'callnow'],
+      ['Exten', 's'],
+      ['CallerID', '"CallNow: Grace" <+12025550100>'],
+      ['Variable', `CALLNOW_REQUEST_ID=${requestId}`],
+      ['Variable', 'CALLNOW_EXTENSION=101'],
+      ['Variable', 'CALLNOW_CONFIRM=0'],
+      ['Variable', 'CALLNOW_VISITOR_NUMBER=+12025550100'],
+      ...extra,
+      ['Async', 'true'],
+    ]);
+    await ami.waitFor((message) => isStage(message, requestId, 'hangup'));
+
+    const visitorDial = ami
+      .events('DialBegin')
+      .filter((message) => (headerValue(message, 'DestChannel') ?? '').startsWith('PJSIP/trunk-'))
+      .at(-1);
+    expect(headerValue(visitorDial ?? { headers: [] }, 'DestConnectedLineNum')).toBe(shown);
+  });
+
+  it('answers Getvar on a live channel with the variable, and on a channel that is gone with No such channel', async () => {
+    requestCounter += 1;
+    const requestId = `req-${requestCounter}`;
+    await ami.action([
+      ['Action', 'Originate'],
+      ['Channel', 'PJSIP/101'],
+      ['Context', 'callnow'],
+      ['Exten', 's'],
+      ['Variable', `CALLNOW_REQUEST_ID=${requestId}`],
+      ['Variable', 'CALLNOW_CONFIRM=0'],
+      ['Variable', 'CALLNOW_VISITOR_NUMBER=+12025550100'],
+      ['Async', 'true'],
+    ]);
+    const answered = await ami.waitFor((message) => isStage(message, requestId, 'dialing-visitor'));
+    const channel = headerValue(answered, 'Channel') ?? '';
+
+    const live = await ami.action([
+      ['Action', 'Getvar'],
+      ['Channel', channel],
+      ['Variable', 'CALLNOW_REQUEST_ID'],
+    ]);
+    await ami.waitFor((message) => isStage(message, requestId, 'hangup'));
+    const gone = await ami.action([
+      ['Action', 'Getvar'],
+      ['Channel', channel],
+      ['Variable', 'CALLNOW_REQUEST_ID'],
+    ]);
+
+    expect(channel).toMatch(/^PJSIP\/101-[0-9a-f]{8}$/);
+    expect(messageFields(live)).toMatchObject({
+      response: 'Success',
+      variable: 'CALLNOW_REQUEST_ID',
+      value: requestId,
+    });
+    expect(messageFields(gone)).toMatchObject({ response: 'Error', message: 'No such channel' });
+  });
+
+  it('drops the AMI sessions on demand while the calls go on (dropConnections)', async () => {
+    const peer = await RawAmiConnection.open(simulator.port);
+    await peer.login(simulator.username, simulator.secret);
+    requestCounter += 1;
+    const requestId = `req-${requestCounter}`;
+    await peer.action([
+      ['Action', 'Originate'],
+      ['Channel', 'PJSIP/105'],
+      ['Context', 'callnow'],
+      ['Exten', 's'],
+      ['Variable', `CALLNOW_REQUEST_ID=${requestId}`],
+      ['Variable', 'CALLNOW_CONFIRM=0'],
+      ['Variable', 'CALLNOW_VISITOR_NUMBER=+12025550101'],
+      ['Async', 'true'],
+    ]);
+    await peer.waitFor((message) => isStage(message, requestId, 'visitor-answered'));
+    const shared = ami;
+
+    simulator.dropConnections();
+    await peer.closed;
+    await shared.closed;
+    ami = await RawAmiConnection.open(simulator.port);
+    await ami.login(simulator.username, simulator.secret);
+    const hangup = await ami.waitFor((message) => isStage(message, requestId, 'hangup'), { timeoutMs: 3000 });
+
+    expect(describeStage(hangup)).toBe('hangup DialStatus=ANSWER');
+  });
+
+  it('answers late when slow (setResponseDelayMs), and tells how long Asterisk has been up', async () => {
+    simulator.setResponseDelayMs(150);
+    const started = performance.now();
+    const pong = await ami.action([['Action', 'Ping']]);
+    const waitedMs = performance.now() - started;
+    simulator.setResponseDelayMs(0);
+    const peer = await RawAmiConnection.open(simulator.port);
+    await peer.login(simulator.username, simulator.secret);
+    const booted = await peer.waitFor((message) => headerValue(message, 'Event') === 'FullyBooted');
+    await peer.close();
+
+    expect(headerValue(pong, 'Ping')).toBe('Pong');
+    expect(waitedMs).toBeGreaterThanOrEqual(145);
+    // Asterisk had long been up when the connector started.
+    expect(Number(headerValue(booted, 'Uptime'))).toBeGreaterThanOrEqual(3600);
+  });
+
+  it('says ExtensionStatus in the hint context FreePBX uses (ext-local)', async () => {
+    const before = ami.events('ExtensionStatus').length;
+    const since = ami.messages.length;
+
+    simulator.setExtensionInUse('104', true);
+    await ami.waitFor((message) => headerValue(message, 'Event') === 'ExtensionStatus', { since });
+    const sinceInUse = ami.messages.length;
+    simulator.setExtensionInUse('104', false);
+    await ami.waitFor((message) => headerValue(message, 'Event') === 'ExtensionStatus', {
+      since: sinceInUse,
+    });
+
+    const statuses = ami.events('ExtensionStatus').slice(before);
+    expect(
+      statuses.map((message) => [headerValue(message, 'Context'), headerValue(message, 'Status')]),
+    ).toEqual([
+      ['ext-local', '1'],
+      ['ext-local', '0'],
+    ]);
+  });
+});
+
 // These stop and start the simulator: they run last.
 describe('restarts and crashes', () => {
   it('shutdown: hangs calls up (hangup stage), sends Shutdown, closes, refuses, then boots with SuccessfulAuth first', async () => {
@@ -766,11 +924,16 @@ describe('restarts and crashes', () => {
     await simulator.restart();
     const back = await RawAmiConnection.open(simulator.port);
     const login = await back.login(simulator.username, simulator.secret);
-    await back.close();
 
     expect(peer.messages.length).toBe(received);
     expect(refused).toBe('ECONNREFUSED');
     expect(headerValue(login, 'Response')).toBe('Success');
+    // A fresh start: FullyBooted says it has been up for moments, which tells a client that calls did not survive.
+    const booted = await back.waitFor((message) => headerValue(message, 'Event') === 'FullyBooted', {
+      timeoutMs: 3000,
+    });
+    expect(Number(headerValue(booted, 'Uptime'))).toBeLessThan(5);
+    await back.close();
     // The shared connection went down with the rest; reopen it for any later test.
     ami = await RawAmiConnection.open(simulator.port);
     await ami.login(simulator.username, simulator.secret);

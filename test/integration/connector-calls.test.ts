@@ -11,10 +11,16 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CallRequested, type CallStatus, CallStatusSchema } from '../../contracts/messages.ts';
+import {
+  CallEventSchema,
+  type CallRequested,
+  type CallStatus,
+  type ExtensionPresence,
+} from '../../contracts/messages.ts';
 import { type AmiSimulator, startAmiSimulator } from '../../edge-connector/simulator/ami-simulator.ts';
 import { createAmiClient } from '../../edge-connector/src/ami/client.ts';
-import type { AmiClient } from '../../edge-connector/src/ami/types.ts';
+import { AmiStreamParser } from '../../edge-connector/src/ami/protocol.ts';
+import type { AmiClient, AmiEvent } from '../../edge-connector/src/ami/types.ts';
 import { type Connector, startConnector } from '../../edge-connector/src/connector.ts';
 import { createJsonLogger } from '../../edge-connector/src/log.ts';
 import {
@@ -37,9 +43,14 @@ let simulator: AmiSimulator;
 let ami: AmiClient;
 let connector: Connector;
 const logLines: string[] = [];
+const amiEvents: AmiEvent[] = [];
+/** What the connector wrote to the PBX, byte for byte, by AMI session. */
+const wireText = new Map<number, string>();
+const SITE_CALLER_ID = '+12025550199';
 
 /** Every call.status read from the events queue so far, by request id, in arrival order. */
 const statusesByRequest = new Map<string, CallStatus[]>();
+const presenceReports: ExtensionPresence[] = [];
 let collecting = true;
 let collector: Promise<void>;
 
@@ -50,8 +61,12 @@ async function collectStatuses(): Promise<void> {
       new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
     );
     for (const message of received.Messages ?? []) {
-      const status = CallStatusSchema.parse(JSON.parse(message.Body ?? ''));
-      statusesByRequest.set(status.requestId, [...(statusesByRequest.get(status.requestId) ?? []), status]);
+      const event = CallEventSchema.parse(JSON.parse(message.Body ?? ''));
+      if (event.type === 'call.status') {
+        statusesByRequest.set(event.requestId, [...(statusesByRequest.get(event.requestId) ?? []), event]);
+      } else {
+        presenceReports.push(event);
+      }
       await sqs.send(
         new DeleteMessageCommand({ QueueUrl: eventsQueueUrl, ReceiptHandle: message.ReceiptHandle }),
       );
@@ -97,6 +112,17 @@ async function statusSequence(requestId: string, timeoutMs = 8000): Promise<stri
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+function originateHeaders(requestId: string): Array<readonly [string, string]> {
+  const action = simulator.actions.find(
+    (received) =>
+      received.name === 'Originate' &&
+      received.headers.some(
+        ([name, value]) => name === 'Variable' && value === `CALLNOW_REQUEST_ID=${requestId}`,
+      ),
+  );
+  return [...(action?.headers ?? [])];
 }
 
 function originatesFor(requestId: string): number {
@@ -159,6 +185,7 @@ beforeAll(async () => {
   });
 
   simulator = await startAmiSimulator({ timeScale: 0.02 });
+  simulator.onRawData((sessionId, text) => wireText.set(sessionId, (wireText.get(sessionId) ?? '') + text));
   ami = createAmiClient({
     host: simulator.host,
     port: simulator.port,
@@ -166,6 +193,7 @@ beforeAll(async () => {
     secret: simulator.secret,
   });
   await ami.connect();
+  ami.onEvent((event) => amiEvents.push(event));
 
   connector = startConnector(
     {
@@ -175,14 +203,16 @@ beforeAll(async () => {
       extensionChannelTemplate: 'PJSIP/{extension}',
       visitorDialTemplate: 'PJSIP/{number}@trunk',
       callnowContext: 'callnow',
+      outboundCallerId: SITE_CALLER_ID,
     },
     { sqs, ami, logger: createJsonLogger({ write: (line) => logLines.push(line) }) },
+    { timing: { busyEvidenceGraceMs: 200 }, presenceIntervalMs: 50 },
   );
   collector = collectStatuses();
 });
 
 afterAll(async () => {
-  await connector?.stop();
+  await connector?.stop({ abortReceives: true });
   collecting = false;
   await collector;
   await ami?.close();
@@ -308,6 +338,138 @@ describe('edge connector with local SQS and the AMI simulator', () => {
     ]);
   });
 
+  it.each([
+    ['101', '+12025550100', true, 'completed', 'visitor answers (DIALSTATUS ANSWER)'],
+    ['101', '+12025550102', false, 'failed/visitor_busy', 'DIALSTATUS BUSY'],
+    ['101', '+12025550103', false, 'failed/visitor_no_answer', 'DIALSTATUS NOANSWER'],
+    ['101', '+12025550104', false, 'failed/visitor_unreachable', 'DIALSTATUS CONGESTION'],
+    ['101', '+12025550105', false, 'failed/visitor_unreachable', 'DIALSTATUS CHANUNAVAIL (cause 1)'],
+    ['101', '+12025550177', false, 'failed/visitor_unreachable', 'DIALSTATUS CHANUNAVAIL (no such number)'],
+    ['102', '+12025550100', true, 'failed/extension_no_answer', 'OriginateResponse Reason 3'],
+    ['103', '+12025550100', true, 'failed/extension_busy', 'OriginateResponse Reason 5 (Local channels)'],
+    [
+      '106',
+      '+12025550100',
+      true,
+      'failed/extension_busy',
+      'Reason 0 with DialEnd BUSY and Hangup 17 (chan_pjsip)',
+    ],
+    ['999', '+12025550100', true, 'failed/pbx_unavailable', 'Reason 0 for an extension that does not exist'],
+    ['104', '+12025550100', true, 'failed/extension_declined', 'confirmation refused'],
+    ['105', '+12025550100', true, 'failed/extension_declined', 'confirmation timed out'],
+  ])('ends extension %s calling %s (confirm %s) as %s: %s', async (extension, phone, confirm, expected) => {
+    const request = callRequested(extension, phone, { confirm });
+
+    await sendRequest(request);
+
+    expect((await statusSequence(request.requestId)).at(-1)).toBe(expected);
+    expect(originatesFor(request.requestId)).toBe(1);
+  });
+
+  it("shows the visitor the site's number, never their own (OUTBOUND_CALLER_ID), or the request's", async () => {
+    const siteDefault = callRequested('101', '+12025550100', { confirm: false });
+    const ownNumber = callRequested('101', '+12025550100', {
+      confirm: false,
+      visitorCallerId: '+442071234567',
+    });
+
+    await sendRequest(siteDefault);
+    await statusSequence(siteDefault.requestId);
+    await simulatorIdle();
+    await sendRequest(ownNumber);
+    await statusSequence(ownNumber.requestId);
+
+    expect(originateHeaders(siteDefault.requestId)).toContainEqual([
+      'Variable',
+      `CALLNOW_VISITOR_CALLERID=${SITE_CALLER_ID}`,
+    ]);
+    expect(originateHeaders(ownNumber.requestId)).toContainEqual([
+      'Variable',
+      'CALLNOW_VISITOR_CALLERID=+442071234567',
+    ]);
+    // The visitor's leg (the Dial() to the trunk) presents the chosen number, never the visitor's own.
+    const visitorLegs = amiEvents.filter(
+      (event) => event.name === 'DialBegin' && (event.fields.destchannel ?? '').startsWith('PJSIP/trunk-'),
+    );
+    const presented = visitorLegs.slice(-2).map((event) => event.fields.destconnectedlinenum);
+    expect(presented).toEqual([SITE_CALLER_ID, '+442071234567']);
+    expect(presented).not.toContain('+12025550100');
+  });
+
+  it('never puts a byte of a hostile name outside one header value on the AMI wire', async () => {
+    const before = new Map(wireText);
+    const hostile = [
+      'Eve\r\nAction: Originate\r\nChannel: PJSIP/666',
+      'Eve\n\nAction: Command\ncommand: core stop now',
+      `"Eve" <+19005550100>`,
+      'E'.repeat(5000),
+    ];
+    // Straight onto the queue, as if the cloud's own checks had been bypassed: the schema refuses every one.
+    for (const name of hostile) {
+      await sendRequest({ ...callRequested('101', '+12025550100'), callerIdName: name });
+      await sendRequest({
+        ...callRequested('101', '+12025550100'),
+        visitor: { phone: '+12025550100', name },
+      });
+    }
+    // What the schema lets through is still made safe for a CallerID: quotes, commas, semicolons, pipes, backslashes.
+    const tricky = callRequested('101', '+12025550100', {
+      confirm: false,
+      callerIdName: "CallNow: O'Brien, Jr; a|b\\c ok",
+      visitor: { phone: '+12025550100', name: "O'Brien, Jr; a|b\\c" },
+    });
+    await sendRequest(tricky);
+    await statusSequence(tricky.requestId);
+
+    const written = [...wireText]
+      .map(([session, text]) => text.slice(before.get(session)?.length ?? 0))
+      .join('');
+    const lines = written.split('\r\n');
+    const actions: string[][] = [];
+    let current: string[] = [];
+    for (const line of lines) {
+      if (line === '') {
+        if (current.length > 0) actions.push(current);
+        current = [];
+        continue;
+      }
+      current.push(line);
+    }
+    // Every line is one `Name: value` header with no stray CR or LF; the only Originate is the tricky request's.
+    for (const line of lines) expect(line).toMatch(/^(|[A-Za-z][A-Za-z0-9_-]*: [^\r\n]*)$/);
+    expect(written).not.toMatch(/\r(?!\n)|(?<!\r)\n/);
+    const originates = actions.filter((action) => action.some((line) => /^action: originate$/i.test(line)));
+    expect(originates).toHaveLength(1);
+    expect(originates[0]).toContain('Callerid: "CallNow: OBrien Jr abc ok" <+12025550100>');
+    expect(written).not.toMatch(/PJSIP\/666|core stop now|9005550100|E{41}/);
+    expect(new AmiStreamParser().push(written).filter((frame) => frame.kind === 'message').length).toBe(
+      actions.length,
+    );
+  });
+
+  it('rejects a request cancelled before it was dialled (call.cancelled first, SQS does not keep order)', async () => {
+    const request = callRequested('101', '+12025550100');
+
+    await sendRequest(
+      JSON.stringify({
+        v: 1,
+        type: 'call.cancelled',
+        requestId: request.requestId,
+        siteId: SITE_ID,
+        at: new Date().toISOString(),
+      }),
+    );
+    expect(await statusSequence(request.requestId)).toEqual(['failed/rejected']);
+    const ignoredBefore = connector.metrics.redeliveriesIgnored.value();
+    await sendRequest(request);
+    while (connector.metrics.redeliveriesIgnored.value() === ignoredBefore) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+
+    expect(await statusSequence(request.requestId, 0)).toEqual(['failed/rejected']);
+    expect(originatesFor(request.requestId)).toBe(0);
+  });
+
   it("never logs a visitor's full number", () => {
     const all = logLines.join('\n');
 
@@ -315,10 +477,10 @@ describe('edge connector with local SQS and the AMI simulator', () => {
     expect(all).not.toMatch(/2025550100/);
   });
 
-  it('stops promptly although its long polls are waiting (20 s)', async () => {
+  it('stops promptly although its long polls are waiting (20 s), when told to abort them', async () => {
     const startedAt = Date.now();
 
-    await connector.stop();
+    await connector.stop({ abortReceives: true });
 
     expect(Date.now() - startedAt).toBeLessThan(2000);
   });

@@ -344,7 +344,8 @@ describe('call tracker: forward only, one end', () => {
     drive(tracker, [originateResponse('callnow-req-1-1', 'Success', '4')], T0 + 10);
 
     expect(tracker.expireDue(T0 + 3_600_000)).toEqual([]);
-    expect(tracker.connectionLost()).toEqual([{ requestId: 'req-1', status: 'completed' }]);
+    tracker.connectionLost();
+    expect(tracker.verified('req-1', false)).toEqual([{ requestId: 'req-1', status: 'completed' }]);
   });
 
   it('ignores OriginateResponse for an ActionID it does not know (an earlier attempt of the same request)', () => {
@@ -422,21 +423,115 @@ describe('call tracker: when nothing more can come', () => {
     expect(tracker.expireDue(T0 + 3_600_000)).toEqual([{ requestId: 'req-1', status: 'completed' }]);
   });
 
-  it('ends calls in progress when the AMI connection drops: connected ones completed, others pbx_unavailable', () => {
+  it('ends every call in flight, connected or not, as pbx_unavailable when Asterisk announces Shutdown (f2)', () => {
     const tracker = new CallTracker();
     tracker.track(call(), T0);
     tracker.track(call({ requestId: 'req-2', actionId: 'callnow-req-2-1' }), T0);
     tracker.track(call({ requestId: 'req-3', actionId: 'callnow-req-3-1' }), T0);
     drive(tracker, [callNow('req-1', 'visitor-answered'), callNow('req-2', 'dialing-visitor')]);
+    const before = drive(tracker, []);
 
-    const updates = tracker.connectionLost();
+    const updates = tracker.asteriskStopped().filter((update) => update.status === 'failed');
 
+    expect(before).toEqual([]);
     expect(updates).toEqual([
-      { requestId: 'req-1', status: 'completed' },
+      { requestId: 'req-1', status: 'failed', reason: 'pbx_unavailable' },
       { requestId: 'req-2', status: 'failed', reason: 'pbx_unavailable' },
+      { requestId: 'req-3', status: 'failed', reason: 'pbx_unavailable' },
     ]);
-    // req-3's Originate has no response yet: its sender decides, from that response, whether it was ever written.
-    expect(tracker.requestIds()).toEqual(['req-3']);
+    expect(tracker.size).toBe(0);
+  });
+
+  it('keeps following calls when only the AMI socket went, until they are checked', () => {
+    const tracker = new CallTracker();
+    tracker.track(call(), T0);
+    drive(tracker, [callNow('req-1', 'dialing-visitor'), callNow('req-1', 'visitor-answered')]);
+
+    tracker.connectionLost();
+
+    expect(tracker.size).toBe(1);
+    expect(tracker.unverifiedCount).toBe(1);
+    expect(tracker.callsToVerify()).toEqual([{ requestId: 'req-1', channel: 'PJSIP/101-00000002' }]);
+  });
+
+  it('ends unverified calls that began before Asterisk restarted (a crash, f5), and only those', () => {
+    const tracker = new CallTracker();
+    tracker.track(call(), T0);
+    tracker.connectionLost();
+    tracker.track(call({ requestId: 'req-2', actionId: 'callnow-req-2-1' }), T0 + 60_000);
+
+    const updates = tracker.asteriskBootedAt(T0 + 30_000);
+
+    expect(updates.filter((update) => update.status === 'failed')).toEqual([
+      { requestId: 'req-1', status: 'failed', reason: 'pbx_unavailable' },
+    ]);
+    expect(tracker.requestIds()).toEqual(['req-2']);
+  });
+
+  it('takes a call that survived as followed again, and one whose channel is gone as ended', () => {
+    const tracker = new CallTracker();
+    tracker.track(call(), T0);
+    tracker.track(call({ requestId: 'req-2', actionId: 'callnow-req-2-1' }), T0);
+    tracker.track(call({ requestId: 'req-3', actionId: 'callnow-req-3-1' }), T0);
+    drive(tracker, [
+      callNow('req-1', 'visitor-answered'),
+      callNow('req-1', 'dialing-visitor'),
+      callNow('req-2', 'dialing-visitor'),
+      callNow('req-3', 'visitor-answered'),
+    ]);
+    tracker.connectionLost();
+
+    const alive = tracker.verified('req-1', true);
+    const goneConnected = tracker.verified('req-3', false);
+    const goneDialling = tracker.verified('req-2', false);
+
+    expect(alive).toEqual([]);
+    expect(goneConnected).toEqual([{ requestId: 'req-3', status: 'completed' }]);
+    expect(goneDialling).toEqual([{ requestId: 'req-2', status: 'failed', reason: 'pbx_unavailable' }]);
+    expect(tracker.unverifiedCount).toBe(0);
+    expect(drive(tracker, [callNow('req-1', 'dial-end', { DialStatus: 'ANSWER' })])).toEqual([
+      { requestId: 'req-1', status: 'completed' },
+    ]);
+  });
+
+  it('gives up on unverified calls when AMI stays away, and an event proves a call alive', () => {
+    const tracker = new CallTracker();
+    tracker.track(call(), T0);
+    tracker.track(call({ requestId: 'req-2', actionId: 'callnow-req-2-1' }), T0);
+    tracker.connectionLost();
+
+    drive(tracker, [callNow('req-2', 'extension-answered')]);
+    const updates = tracker.endUnverified();
+
+    expect(updates).toEqual([{ requestId: 'req-1', status: 'failed', reason: 'pbx_unavailable' }]);
+    expect(tracker.requestIds()).toEqual(['req-2']);
+  });
+
+  it('resumes a call of an earlier run from its last reported status, unverified, with a fresh safety timer', () => {
+    const tracker = new CallTracker({ marginSeconds: 15 });
+
+    tracker.resume(
+      call({ confirm: false, ringSeconds: 20 }),
+      { reported: 'dialing_visitor', channel: 'PJSIP/101-0000002a', startedAt: T0 - 10_000 },
+      T0,
+    );
+
+    expect(tracker.callsToVerify()).toEqual([{ requestId: 'req-1', channel: 'PJSIP/101-0000002a' }]);
+    expect(tracker.nextDeadlineAt()).toBe(T0 + 35_000);
+    // Forward only from where it was: a repeated dialing-visitor reports nothing, the answer reports connected.
+    expect(
+      drive(tracker, [callNow('req-1', 'dialing-visitor'), callNow('req-1', 'visitor-answered')]),
+    ).toEqual([{ requestId: 'req-1', status: 'connected' }]);
+    expect(tracker.takeLearnedChannels()).toEqual([{ requestId: 'req-1', channel: 'PJSIP/101-00000002' }]);
+  });
+
+  it('learns the extension channel from OriginateResponse Success and the dialplan events', () => {
+    const { tracker } = startedTracker();
+
+    drive(tracker, [originateResponse('callnow-req-1-1', 'Success', '4', 'PJSIP/101-00000007')]);
+
+    expect(tracker.takeLearnedChannels()).toEqual([{ requestId: 'req-1', channel: 'PJSIP/101-00000007' }]);
+    expect(tracker.takeLearnedChannels()).toEqual([]);
   });
 
   it('lets the connector fail or forget a call whose Originate went wrong', () => {

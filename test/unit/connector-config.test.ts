@@ -36,7 +36,57 @@ describe('loadConnectorConfig', () => {
       extensionChannelTemplate: 'PJSIP/{extension}',
       visitorDialTemplate: 'PJSIP/{number}@trunk',
       callnowContext: 'callnow',
+      extensionHintContext: 'ext-local',
+      presenceExtensions: [],
+      operations: {
+        stateDir: '/var/lib/callnow-connector',
+        healthPort: 9478,
+        maxConcurrentCalls: 10,
+        stopGraceSeconds: 15,
+        visibilityTimeoutSeconds: 60,
+        safetyMarginSeconds: 15,
+        receiveWaitSeconds: 20,
+        logLevel: 'info',
+      },
     });
+  });
+
+  it('reads the operator settings of issue 3', () => {
+    const config = loadConnectorConfig(
+      env({
+        OUTBOUND_CALLER_ID: '+12025550199',
+        EXTENSION_HINT_CONTEXT: 'from-internal',
+        PRESENCE_EXTENSIONS: '101, 102,101',
+        MAX_CONCURRENT_CALLS: '25',
+        CALLNOW_STATE_DIR: '/srv/callnow',
+        HEALTH_PORT: '0',
+        STOP_GRACE_SECONDS: '30',
+        VISIBILITY_TIMEOUT_SECONDS: '120',
+        CALL_SAFETY_MARGIN_SECONDS: '5',
+        LOG_LEVEL: 'DEBUG',
+      }),
+    );
+
+    expect(config).toMatchObject({
+      outboundCallerId: '+12025550199',
+      extensionHintContext: 'from-internal',
+      presenceExtensions: ['101', '102'],
+      operations: {
+        stateDir: '/srv/callnow',
+        healthPort: undefined,
+        maxConcurrentCalls: 25,
+        stopGraceSeconds: 30,
+        visibilityTimeoutSeconds: 120,
+        safetyMarginSeconds: 5,
+        logLevel: 'debug',
+      },
+    });
+  });
+
+  it("keeps the journal in systemd's StateDirectory when CALLNOW_STATE_DIR is not set", () => {
+    expect(
+      loadConnectorConfig(env({ STATE_DIRECTORY: '/var/lib/callnow-connector-b' })).operations?.stateDir,
+    ).toBe('/var/lib/callnow-connector-b');
   });
 
   it('takes the templates as given', () => {
@@ -87,6 +137,13 @@ describe('loadConnectorConfig', () => {
     ['VISITOR_DIAL_TEMPLATE', 'PJSIP/trunk', 'VISITOR_DIAL_TEMPLATE must contain {number} or {digits}'],
     ['VISITOR_DIAL_TEMPLATE', 'PJSIP/{number}@trunk\nAction: Logoff', 'VISITOR_DIAL_TEMPLATE must expand'],
     ['CALLNOW_CONTEXT', 'callnow,s,1', 'CALLNOW_CONTEXT must be a dialplan context name'],
+    ['OUTBOUND_CALLER_ID', '2025550199', 'OUTBOUND_CALLER_ID must be an E.164 number'],
+    ['EXTENSION_HINT_CONTEXT', 'ext local', 'EXTENSION_HINT_CONTEXT must be a dialplan context name'],
+    ['PRESENCE_EXTENSIONS', '101;102', 'PRESENCE_EXTENSIONS must be extension numbers separated by commas'],
+    ['MAX_CONCURRENT_CALLS', '0', 'MAX_CONCURRENT_CALLS must be from 1 to 1000'],
+    ['HEALTH_PORT', '99999', 'HEALTH_PORT must be from 0 to 65535'],
+    ['CALLNOW_STATE_DIR', 'state', 'CALLNOW_STATE_DIR must be an absolute path'],
+    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL'],
   ])('refuses %s=%j with a message naming it', (variable, value, message) => {
     const error = configError(env({ [variable]: value }));
 

@@ -65,6 +65,21 @@ describe('extensions_callnow.conf', () => {
     expect(lines[setCallerId]).not.toContain('CALLNOW_VISITOR_NUMBER');
   });
 
+  it("shows the visitor CALLNOW_VISITOR_CALLERID first, then the site's global, then the extension's number", () => {
+    const fromConnector = lineIndex(/Set\(CALLNOW_SHOWN_NUMBER=\$\{CALLNOW_VISITOR_CALLERID\}\)/);
+    const fromGlobal = lineIndex(/CALLNOW_SHOWN_NUMBER=\$\{CALLNOW_OUTBOUND_CALLERID\}/);
+    const fromExtension = lineIndex(/CALLNOW_SHOWN_NUMBER=\$\{CALLNOW_EXTENSION\}/);
+    const setCallerId = lineIndex(/Set\(CALLERID\(num\)=\$\{CALLNOW_SHOWN_NUMBER\}\)/);
+
+    expect(fromConnector).toBeGreaterThan(-1);
+    expect([fromConnector, fromGlobal, fromExtension, setCallerId]).toEqual(
+      [fromConnector, fromGlobal, fromExtension, setCallerId].sort((a, b) => a - b),
+    );
+    expect(lines[fromConnector]).toContain('n(dial)');
+    expect(lines[fromGlobal]).toContain('ExecIf($["${CALLNOW_SHOWN_NUMBER}" = ""]');
+    expect(lines[fromExtension]).toContain('ExecIf($["${CALLNOW_SHOWN_NUMBER}" = ""]');
+  });
+
   it('asks for the confirmation digit only when CALLNOW_CONFIRM is 1, with a timeout', () => {
     expect(dialplan).toContain('GotoIf($["${CALLNOW_CONFIRM}" != "1"]?dial)');
     expect(dialplan).toMatch(/Read\(CALLNOW_DIGIT,[^,]+,1,,1,\d+\)/);

@@ -51,6 +51,36 @@ describe('buildOriginate', () => {
     });
   });
 
+  it('never originates an application: always the CallNow context, never Application or Data', () => {
+    const { action } = buildOriginate(request(), CONFIG, 1);
+
+    expect(Object.keys(action).map((header) => header.toLowerCase())).not.toContain('application');
+    expect(Object.keys(action).map((header) => header.toLowerCase())).not.toContain('data');
+    expect(action).toMatchObject({ Context: 'callnow', Exten: 's' });
+  });
+
+  it("tells the dialplan which number the visitor sees: the request's, else the site's, else none", () => {
+    const variablesOf = (plan: ReturnType<typeof buildOriginate>) =>
+      plan.action.Variable as readonly string[];
+
+    const fromRequest = buildOriginate(
+      request({ visitorCallerId: '+442071234567' }),
+      {
+        ...CONFIG,
+        outboundCallerId: '+12025550199',
+      },
+      1,
+    );
+    const fromSite = buildOriginate(request(), { ...CONFIG, outboundCallerId: '+12025550199' }, 1);
+    const unset = buildOriginate(request(), CONFIG, 1);
+
+    expect(variablesOf(fromRequest)).toContain('CALLNOW_VISITOR_CALLERID=+442071234567');
+    expect(variablesOf(fromSite)).toContain('CALLNOW_VISITOR_CALLERID=+12025550199');
+    expect(variablesOf(unset).some((variable) => variable.startsWith('CALLNOW_VISITOR_CALLERID='))).toBe(
+      false,
+    );
+  });
+
   it('puts the receive attempt in the ActionID so deliveries of one request are told apart', () => {
     expect(buildOriginate(request(), CONFIG, 3).actionId).toBe('callnow-req-8f3a-3');
   });

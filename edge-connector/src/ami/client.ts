@@ -35,6 +35,12 @@ export interface AmiClientOptions {
   readonly connectTimeoutMs?: number;
   /** Delay in ms before connection attempt `attempt` (1 = first retry), or null to give up. @default defaultRetryStrategy */
   readonly retry?: (attempt: number) => number | null;
+  /**
+   * Delay in ms before logging in again after Asterisk refused the credentials `attempt` times in a row, or null to
+   * give up. Slow on purpose: a wrong secret is fixed by a person, and every refusal is a security event on the PBX.
+   * @default defaultLoginRetryStrategy
+   */
+  readonly loginRetry?: (attempt: number) => number | null;
   /** @default a logger that drops everything */
   readonly logger?: AmiLogger;
 }
@@ -43,12 +49,23 @@ export const DEFAULT_ACTION_TIMEOUT_MS = 5000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const FIRST_RETRY_DELAY_MS = 250;
 const MAX_RETRY_DELAY_MS = 10_000;
+const FIRST_LOGIN_RETRY_DELAY_MS = 30_000;
+const MAX_LOGIN_RETRY_DELAY_MS = 300_000;
 const LOGOFF_TIMEOUT_MS = 1000;
 const SOCKET_CLOSE_WAIT_MS = 1000;
 
 /** Capped exponential backoff with jitter: 250 ms doubling to 10 s, each delay drawn from its upper half. */
 export function defaultRetryStrategy(attempt: number, random: () => number = Math.random): number {
   const ceilingMs = Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceilingMs / 2 + (random() * ceilingMs) / 2);
+}
+
+/** After a refused login: 30 s doubling to 5 min, each delay drawn from its upper half; never gives up. */
+export function defaultLoginRetryStrategy(attempt: number, random: () => number = Math.random): number {
+  const ceilingMs = Math.min(
+    MAX_LOGIN_RETRY_DELAY_MS,
+    FIRST_LOGIN_RETRY_DELAY_MS * 2 ** Math.max(0, attempt - 1),
+  );
   return Math.round(ceilingMs / 2 + (random() * ceilingMs) / 2);
 }
 
@@ -84,6 +101,7 @@ class AsteriskManagerClient implements AmiClient {
   readonly #actionTimeoutMs: number;
   readonly #connectTimeoutMs: number;
   readonly #retry: (attempt: number) => number | null;
+  readonly #loginRetry: (attempt: number) => number | null;
   readonly #logger: AmiLogger;
   readonly #pending: PendingActions;
   readonly #eventListeners = new Set<(event: AmiEvent) => void>();
@@ -92,6 +110,9 @@ class AsteriskManagerClient implements AmiClient {
   #session: Session | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #failedAttempts = 0;
+  #refusedLogins = 0;
+  #everReady = false;
+  #lastError: Error | undefined;
   #waiters: ReadyWaiter[] = [];
   #closing: Promise<void> | undefined;
 
@@ -109,6 +130,7 @@ class AsteriskManagerClient implements AmiClient {
       'connectTimeoutMs',
     );
     this.#retry = options.retry ?? ((attempt) => defaultRetryStrategy(attempt));
+    this.#loginRetry = options.loginRetry ?? ((attempt) => defaultLoginRetryStrategy(attempt));
     this.#logger = options.logger ?? silentLogger;
     // asterisk-manager leaves a listener per ActionID that was never answered; drop it with the action.
     this.#pending = new PendingActions((actionId) => this.#session?.manager.removeAllListeners(actionId));
@@ -116,6 +138,10 @@ class AsteriskManagerClient implements AmiClient {
 
   get status(): AmiConnectionStatus {
     return this.#status;
+  }
+
+  get lastError(): Error | undefined {
+    return this.#lastError;
   }
 
   connect(): Promise<void> {
@@ -241,6 +267,7 @@ class AsteriskManagerClient implements AmiClient {
         manager.disconnect();
         return;
       }
+      this.#setStatus('authenticating');
       manager.login((error) => {
         if (error || session.ended) return;
         session.loggedIn = true;
@@ -273,15 +300,28 @@ class AsteriskManagerClient implements AmiClient {
   }
 
   #loginRefused(session: Session, message: string): void {
-    if (/authentication failed/i.test(message)) {
-      this.#terminate(
-        new AmiAuthenticationError(
-          `Asterisk refused the AMI login of ${this.#username} at ${this.#host}:${this.#port}: ${message}`,
-        ),
-      );
+    if (!/authentication failed/i.test(message)) {
+      // e.g. "Asterisk is shutting down": it will take logins again in a moment.
+      this.#sessionFailed(session, new AmiConnectError(`AMI login refused: ${message}`));
       return;
     }
-    this.#sessionFailed(session, new AmiConnectError(`AMI login refused: ${message}`));
+    const error = new AmiAuthenticationError(
+      `Asterisk refused the AMI login of ${this.#username} at ${this.#host}:${this.#port}: ${message}; ` +
+        'check AMI_USERNAME and AMI_SECRET against manager.conf (and its permit/deny lines)',
+    );
+    this.#endSession(session);
+    this.#refusedLogins += 1;
+    const delayMs = this.#loginRetry(this.#refusedLogins);
+    if (delayMs === null) {
+      this.#terminate(error);
+      return;
+    }
+    this.#lastError = error;
+    this.#logger.error(`${error.message}; trying again in ${Math.round(delayMs / 1000)} s`, {
+      refusedLogins: this.#refusedLogins,
+    });
+    this.#setStatus(this.#everReady ? 'reconnecting' : 'connecting');
+    this.#scheduleAttempt(delayMs);
   }
 
   #becomeReadyIfBooted(session: Session): void {
@@ -289,6 +329,9 @@ class AsteriskManagerClient implements AmiClient {
     session.ready = true;
     clearTimeout(session.connectTimer);
     this.#failedAttempts = 0;
+    this.#refusedLogins = 0;
+    this.#everReady = true;
+    this.#lastError = undefined;
     this.#setStatus('ready');
     const waiters = this.#waiters;
     this.#waiters = [];
@@ -341,6 +384,7 @@ class AsteriskManagerClient implements AmiClient {
   }
 
   #retryLater(error: Error): void {
+    this.#lastError = error;
     this.#failedAttempts += 1;
     const attempt = this.#failedAttempts;
     const delayMs = this.#retry(attempt);
@@ -360,9 +404,15 @@ class AsteriskManagerClient implements AmiClient {
       error: error.message,
       cause: error.cause instanceof Error ? error.cause.message : undefined,
     });
+    if (this.#status === 'authenticating') this.#setStatus(this.#everReady ? 'reconnecting' : 'connecting');
+    this.#scheduleAttempt(delayMs);
+  }
+
+  #scheduleAttempt(delayMs: number): void {
+    clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
-      this.#openSession();
+      if (this.#status !== 'closed') this.#openSession();
     }, delayMs);
   }
 
@@ -378,6 +428,7 @@ class AsteriskManagerClient implements AmiClient {
     this.#logger.error(error.message, {
       cause: error.cause instanceof Error ? error.cause.message : undefined,
     });
+    this.#lastError = error;
     this.#setStatus('closed');
     this.#rejectWaiters(error);
   }

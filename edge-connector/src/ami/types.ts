@@ -30,8 +30,18 @@ export interface AmiEvent {
   readonly fields: AmiFields;
 }
 
-/** `idle` until connect() is called; `closed` is final (after close(), a refused login, or when retries give up). */
-export type AmiConnectionStatus = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closed';
+/**
+ * `idle` until connect() is called; `connecting` until the first session is up (TCP), `authenticating` while the
+ * Login and FullyBooted are awaited, `ready` to send, `reconnecting` after a session was lost or an attempt failed
+ * once the client had been ready; `closed` is final (after close(), or when a retry strategy gives up).
+ */
+export type AmiConnectionStatus =
+  | 'idle'
+  | 'connecting'
+  | 'authenticating'
+  | 'ready'
+  | 'reconnecting'
+  | 'closed';
 
 export interface AmiActionOptions {
   /** @default the client's `actionTimeoutMs` */
@@ -52,10 +62,13 @@ export interface AmiLogger {
 
 export interface AmiClient {
   readonly status: AmiConnectionStatus;
+  /** Why the last attempt or session failed (e.g. a refused login); cleared once ready. For health reports. */
+  readonly lastError?: Error | undefined;
   /**
    * Connects and logs in; resolves once logged in and Asterisk has said FullyBooted. Connection failures are retried
-   * with the retry strategy; rejects with AmiAuthenticationError when Asterisk refuses the credentials, with
-   * AmiConnectError when the retry strategy gives up, and with AmiConnectionClosedError when close() is called first.
+   * with the retry strategy, refused logins (slowly) with the login retry strategy; rejects with
+   * AmiAuthenticationError when the login retry strategy gives up, with AmiConnectError when the retry strategy
+   * gives up, and with AmiConnectionClosedError when close() is called first.
    */
   connect(): Promise<void>;
   /**

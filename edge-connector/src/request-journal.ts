@@ -1,0 +1,557 @@
+// The connector's durable memory of which requests it has dialled (or decided not to), so that no SQS redelivery,
+// restart or crash makes it dial a request twice, calls cut off by a restart are followed again afterwards, and a
+// final status decided just before a crash is still sent.
+//
+// One append-only file of JSON lines in the state directory. A claim is written and fsynced before the Originate
+// leaves, so a request is dialled at most once per claim; a line that was being written when the process died is
+// skipped on load. The file is compacted (rewritten to a temporary file, fsynced, renamed) when it is opened and when
+// it has grown well past what it holds. A lock file keeps a second connector away from the same directory.
+
+import { constants } from 'node:fs';
+import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CALL_STATES,
+  type CallState,
+  FAILURE_REASONS,
+  type FailureReason,
+} from '../../contracts/call-states.ts';
+
+/** What is known about a request whose Originate may have been sent. */
+export interface ClaimedRequest {
+  readonly requestId: string;
+  /** The ActionID of its Originate (OriginateResponse carries it back). */
+  readonly actionId: string;
+  readonly extensionNumber: string;
+  /** The extension's dial string, e.g. `PJSIP/101`. */
+  readonly extensionChannel: string;
+  readonly confirm: boolean;
+  readonly ringSeconds: number;
+  /** ISO 8601; a redelivery after it is never dialled, so the id can be forgotten a while after. */
+  readonly expiresAt: string;
+  /** Epoch ms. */
+  readonly claimedAt: number;
+}
+
+/** A claimed request whose outcome is not known yet: a call to follow again after a restart. */
+export interface UnfinishedRequest extends ClaimedRequest {
+  /** The last status reported for it; `queued` when none was. */
+  readonly reported: CallState;
+  /** The extension leg's channel (`PJSIP/101-0000002a`), once Asterisk has named it. */
+  readonly channel?: string;
+}
+
+/** A request's final status, as the connector decided it. */
+export type FinalOutcome =
+  | { readonly status: 'completed' }
+  | { readonly status: 'failed'; readonly reason: FailureReason };
+
+export interface DecidedRequest {
+  readonly requestId: string;
+  readonly outcome: FinalOutcome;
+  /** The cloud has it (its call.status was sent). */
+  readonly reported: boolean;
+}
+
+export type JournalState = 'claimed' | 'decided';
+
+export interface RequestJournal {
+  /** `claimed`: dialled (or may have been), outcome not known yet; `decided`: final status known; undefined: free. */
+  state(requestId: string): JournalState | undefined;
+  decided(requestId: string): DecidedRequest | undefined;
+  /** Records that the request is about to be dialled. Resolves once it is on disk; `state` says `claimed` at once. */
+  claim(request: ClaimedRequest): Promise<void>;
+  /** The Originate was never written: a redelivery may dial the request. Resolves once on disk. */
+  release(requestId: string): Promise<void>;
+  /** The final status is known: never dial it again. Resolves once on disk; `state` says `decided` at once. */
+  decide(requestId: string, expiresAt: string, outcome: FinalOutcome): Promise<void>;
+  /** The decided final status reached the cloud. Written with the next batch, not awaited. */
+  markReported(requestId: string): void;
+  /** Notes a call's progress so that a restart resumes it from there. Written with the next batch, not awaited. */
+  progress(requestId: string, change: { readonly reported?: CallState; readonly channel?: string }): void;
+  /** Claimed requests without an outcome: what a connector that just started must follow again. */
+  unfinished(): UnfinishedRequest[];
+  /** Decided requests whose final status may not have reached the cloud: to send again at start. */
+  unreported(): DecidedRequest[];
+  close(): Promise<void>;
+}
+
+export class JournalError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'JournalError';
+  }
+}
+
+/** Another connector (a live process) holds the state directory. */
+export class JournalLockedError extends JournalError {
+  constructor(
+    readonly lockPath: string,
+    readonly pid: number,
+  ) {
+    super(
+      `another edge connector (pid ${pid}) is using ${lockPath}: run one connector per state directory ` +
+        '(delete the lock file only if that process is not a connector)',
+    );
+    this.name = 'JournalLockedError';
+  }
+}
+
+export interface FileJournalOptions {
+  /**
+   * Decided ids are kept this long after their request expired (covers clock skew with the cloud); one whose status
+   * was never reported, a day longer.
+   * @default 3600
+   */
+  readonly keepDecidedSeconds?: number;
+  /** Compacts once this many lines were appended since the last compaction (and they outnumber live entries 4:1). @default 10000 */
+  readonly compactAfterLines?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** Told when a line could not be read (a torn write after a crash) or a write failed. */
+  readonly onProblem?: (message: string, details: Record<string, unknown>) => void;
+}
+
+export const JOURNAL_FILE_NAME = 'requests.jsonl';
+export const LOCK_FILE_NAME = 'connector.lock';
+
+type JournalLine =
+  | ({ readonly op: 'claim' } & ClaimedRequest)
+  | { readonly op: 'release'; readonly requestId: string }
+  | {
+      readonly op: 'progress';
+      readonly requestId: string;
+      readonly reported?: CallState;
+      readonly channel?: string;
+    }
+  | ({ readonly op: 'decide'; readonly requestId: string; readonly expiresAt: string } & FinalOutcome)
+  | { readonly op: 'reported'; readonly requestId: string };
+
+interface MutableUnfinished extends ClaimedRequest {
+  reported: CallState;
+  channel?: string;
+}
+
+interface DecidedEntry {
+  readonly outcome: FinalOutcome;
+  readonly expiresAt: string;
+  reported: boolean;
+}
+
+const CALL_STATE_SET: ReadonlySet<string> = new Set(CALL_STATES);
+const FAILURE_REASON_SET: ReadonlySet<string> = new Set(FAILURE_REASONS);
+const UNREPORTED_EXTRA_KEEP_MS = 24 * 3600 * 1000;
+
+/** The in-memory state both journals share: what each line means. */
+class JournalMemory {
+  readonly unfinished = new Map<string, MutableUnfinished>();
+  readonly decided = new Map<string, DecidedEntry>();
+
+  state(requestId: string): JournalState | undefined {
+    if (this.unfinished.has(requestId)) return 'claimed';
+    return this.decided.has(requestId) ? 'decided' : undefined;
+  }
+
+  decidedRequest(requestId: string): DecidedRequest | undefined {
+    const entry = this.decided.get(requestId);
+    return entry && { requestId, outcome: entry.outcome, reported: entry.reported };
+  }
+
+  unfinishedRequests(): UnfinishedRequest[] {
+    return [...this.unfinished.values()].map((entry) => ({ ...entry }));
+  }
+
+  unreported(): DecidedRequest[] {
+    return [...this.decided]
+      .filter(([, entry]) => !entry.reported)
+      .map(([requestId, entry]) => ({ requestId, outcome: entry.outcome, reported: false }));
+  }
+
+  apply(line: JournalLine): void {
+    switch (line.op) {
+      case 'claim': {
+        const { op: _op, ...claimed } = line;
+        this.decided.delete(line.requestId);
+        this.unfinished.set(line.requestId, { ...claimed, reported: 'queued' });
+        return;
+      }
+      case 'release':
+        this.unfinished.delete(line.requestId);
+        return;
+      case 'progress': {
+        const entry = this.unfinished.get(line.requestId);
+        if (!entry) return;
+        if (line.reported !== undefined) entry.reported = line.reported;
+        if (line.channel !== undefined) entry.channel = line.channel;
+        return;
+      }
+      case 'decide': {
+        this.unfinished.delete(line.requestId);
+        const outcome: FinalOutcome =
+          line.status === 'failed' ? { status: 'failed', reason: line.reason } : { status: 'completed' };
+        this.decided.set(line.requestId, { outcome, expiresAt: line.expiresAt, reported: false });
+        return;
+      }
+      case 'reported': {
+        const entry = this.decided.get(line.requestId);
+        if (entry) entry.reported = true;
+        return;
+      }
+    }
+  }
+}
+
+/** Opens (creating if needed) the journal in `stateDir`, takes its lock, and compacts it. */
+export async function openFileJournal(
+  stateDir: string,
+  options: FileJournalOptions = {},
+): Promise<RequestJournal> {
+  try {
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new JournalError(`cannot create the state directory ${stateDir}`, { cause: error });
+  }
+  const lockPath = join(stateDir, LOCK_FILE_NAME);
+  await takeLock(lockPath);
+  try {
+    const journal = new FileJournal(stateDir, lockPath, options);
+    await journal.load();
+    return journal;
+  } catch (error) {
+    locksHeld.delete(lockPath);
+    await rm(lockPath, { force: true });
+    throw error;
+  }
+}
+
+/** Lock files this process holds: its own pid in a lock file may also be a leftover from before a reboot. */
+const locksHeld = new Set<string>();
+
+async function takeLock(lockPath: string): Promise<void> {
+  if (locksHeld.has(lockPath)) throw new JournalLockedError(lockPath, process.pid);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(lockPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      locksHeld.add(lockPath);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new JournalError(`cannot create the lock file ${lockPath}`, { cause: error });
+      }
+    }
+    const pid = Number.parseInt((await readFile(lockPath, 'utf8').catch(() => '')).trim(), 10);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw new JournalLockedError(lockPath, pid);
+    }
+    // Left behind by a connector that was killed: take it over.
+    await rm(lockPath, { force: true });
+  }
+  throw new JournalError(`cannot take the lock file ${lockPath}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+class FileJournal implements RequestJournal {
+  readonly #path: string;
+  readonly #dir: string;
+  readonly #lockPath: string;
+  readonly #keepDecidedMs: number;
+  readonly #compactAfterLines: number;
+  readonly #now: () => number;
+  readonly #onProblem: (message: string, details: Record<string, unknown>) => void;
+  readonly #memory = new JournalMemory();
+  #handle: FileHandle | undefined;
+  #pending: string[] = [];
+  #waiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  #flushing: Promise<void> | undefined;
+  #linesSinceCompaction = 0;
+  #closed = false;
+
+  constructor(dir: string, lockPath: string, options: FileJournalOptions) {
+    this.#dir = dir;
+    this.#path = join(dir, JOURNAL_FILE_NAME);
+    this.#lockPath = lockPath;
+    this.#keepDecidedMs = (options.keepDecidedSeconds ?? 3600) * 1000;
+    this.#compactAfterLines = options.compactAfterLines ?? 10_000;
+    this.#now = options.now ?? Date.now;
+    this.#onProblem = options.onProblem ?? (() => {});
+  }
+
+  async load(): Promise<void> {
+    let text = '';
+    try {
+      text = await readFile(this.#path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new JournalError(`cannot read ${this.#path}`, { cause: error });
+      }
+    }
+    let lineNumber = 0;
+    for (const line of text.split('\n')) {
+      lineNumber += 1;
+      if (line.trim() === '') continue;
+      const parsed = parseLine(line);
+      if (parsed) this.#memory.apply(parsed);
+      else this.#onProblem('skipped an unreadable journal line', { path: this.#path, line: lineNumber });
+    }
+    await this.#compact();
+  }
+
+  state(requestId: string): JournalState | undefined {
+    return this.#memory.state(requestId);
+  }
+
+  decided(requestId: string): DecidedRequest | undefined {
+    return this.#memory.decidedRequest(requestId);
+  }
+
+  claim(request: ClaimedRequest): Promise<void> {
+    return this.#record({ op: 'claim', ...request });
+  }
+
+  release(requestId: string): Promise<void> {
+    return this.#record({ op: 'release', requestId });
+  }
+
+  decide(requestId: string, expiresAt: string, outcome: FinalOutcome): Promise<void> {
+    return this.#record({ op: 'decide', requestId, expiresAt, ...outcome });
+  }
+
+  markReported(requestId: string): void {
+    const entry = this.#memory.decided.get(requestId);
+    if (!entry || entry.reported) return;
+    this.#record({ op: 'reported', requestId }).catch(() => {});
+  }
+
+  progress(requestId: string, change: { readonly reported?: CallState; readonly channel?: string }): void {
+    if (!this.#memory.unfinished.has(requestId)) return;
+    this.#record({ op: 'progress', requestId, ...change }).catch(() => {});
+  }
+
+  unfinished(): UnfinishedRequest[] {
+    return this.#memory.unfinishedRequests();
+  }
+
+  unreported(): DecidedRequest[] {
+    return this.#memory.unreported();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#flushing;
+    if (this.#pending.length > 0) await this.#flush();
+    await this.#handle?.close();
+    this.#handle = undefined;
+    await rm(this.#lockPath, { force: true });
+    locksHeld.delete(this.#lockPath);
+  }
+
+  /** Applies the line in memory at once (so a concurrent redelivery sees it), then has it written. */
+  #record(line: JournalLine): Promise<void> {
+    if (this.#closed) return Promise.reject(new JournalError('the request journal is closed'));
+    this.#memory.apply(line);
+    this.#pending.push(`${JSON.stringify(line)}\n`);
+    const written = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    this.#flushing ??= this.#flushLoop();
+    return written;
+  }
+
+  /** Group commit: whatever was recorded while the previous batch was being synced goes out in one write and one fsync. */
+  async #flushLoop(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) await this.#flush();
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  async #flush(): Promise<void> {
+    const lines = this.#pending;
+    const waiters = this.#waiters;
+    this.#pending = [];
+    this.#waiters = [];
+    try {
+      this.#handle ??= await open(this.#path, 'a', 0o600);
+      await this.#handle.write(lines.join(''));
+      await this.#handle.datasync();
+      this.#linesSinceCompaction += lines.length;
+      for (const waiter of waiters) waiter.resolve();
+    } catch (error) {
+      const failure = new JournalError(`cannot write to ${this.#path}`, { cause: error });
+      this.#onProblem('a journal write failed', { path: this.#path, error: String(error) });
+      for (const waiter of waiters) waiter.reject(failure);
+      return;
+    }
+    const live = this.#memory.unfinished.size + this.#memory.decided.size;
+    if (this.#linesSinceCompaction >= this.#compactAfterLines && this.#linesSinceCompaction > 4 * live) {
+      await this.#compact().catch((error: unknown) =>
+        this.#onProblem('compacting the journal failed', { path: this.#path, error: String(error) }),
+      );
+    }
+  }
+
+  /** Rewrites the file with what it still has to remember, atomically. */
+  async #compact(): Promise<void> {
+    const nowMs = this.#now();
+    const lines: string[] = [];
+    for (const entry of this.#memory.unfinished.values()) {
+      const { reported, channel, ...claimed } = entry;
+      lines.push(JSON.stringify({ op: 'claim', ...claimed }));
+      if (reported !== 'queued' || channel !== undefined) {
+        lines.push(
+          JSON.stringify({
+            op: 'progress',
+            requestId: entry.requestId,
+            ...(reported === 'queued' ? {} : { reported }),
+            ...(channel === undefined ? {} : { channel }),
+          }),
+        );
+      }
+    }
+    for (const [requestId, entry] of this.#memory.decided) {
+      const forgetAt =
+        Date.parse(entry.expiresAt) + this.#keepDecidedMs + (entry.reported ? 0 : UNREPORTED_EXTRA_KEEP_MS);
+      if (!(forgetAt > nowMs)) {
+        this.#memory.decided.delete(requestId);
+        continue;
+      }
+      lines.push(JSON.stringify({ op: 'decide', requestId, expiresAt: entry.expiresAt, ...entry.outcome }));
+      if (entry.reported) lines.push(JSON.stringify({ op: 'reported', requestId }));
+    }
+    const temporary = `${this.#path}.tmp`;
+    const handle = await open(temporary, 'w', 0o600);
+    try {
+      await handle.writeFile(lines.length > 0 ? `${lines.join('\n')}\n` : '');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await this.#handle?.close();
+    this.#handle = undefined;
+    await rename(temporary, this.#path);
+    await syncDirectory(this.#dir);
+    this.#linesSinceCompaction = 0;
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems cannot fsync a directory; the rename is still atomic.
+  } finally {
+    await handle.close();
+  }
+}
+
+function parseLine(text: string): JournalLine | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const line = value as Record<string, unknown>;
+  if (typeof line.requestId !== 'string' || line.requestId === '') return undefined;
+  const requestId = line.requestId;
+  switch (line.op) {
+    case 'claim':
+      if (
+        typeof line.actionId !== 'string' ||
+        typeof line.extensionNumber !== 'string' ||
+        typeof line.extensionChannel !== 'string' ||
+        typeof line.confirm !== 'boolean' ||
+        typeof line.ringSeconds !== 'number' ||
+        typeof line.expiresAt !== 'string' ||
+        typeof line.claimedAt !== 'number'
+      ) {
+        return undefined;
+      }
+      return {
+        op: 'claim',
+        requestId,
+        actionId: line.actionId,
+        extensionNumber: line.extensionNumber,
+        extensionChannel: line.extensionChannel,
+        confirm: line.confirm,
+        ringSeconds: line.ringSeconds,
+        expiresAt: line.expiresAt,
+        claimedAt: line.claimedAt,
+      };
+    case 'release':
+      return { op: 'release', requestId };
+    case 'progress': {
+      const reported =
+        typeof line.reported === 'string' && CALL_STATE_SET.has(line.reported)
+          ? (line.reported as CallState)
+          : undefined;
+      const channel = typeof line.channel === 'string' ? line.channel : undefined;
+      return {
+        op: 'progress',
+        requestId,
+        ...(reported === undefined ? {} : { reported }),
+        ...(channel === undefined ? {} : { channel }),
+      };
+    }
+    case 'decide': {
+      if (typeof line.expiresAt !== 'string') return undefined;
+      if (line.status === 'completed') {
+        return { op: 'decide', requestId, expiresAt: line.expiresAt, status: 'completed' };
+      }
+      if (
+        line.status !== 'failed' ||
+        typeof line.reason !== 'string' ||
+        !FAILURE_REASON_SET.has(line.reason)
+      ) {
+        return undefined;
+      }
+      const reason = line.reason as FailureReason;
+      return { op: 'decide', requestId, expiresAt: line.expiresAt, status: 'failed', reason };
+    }
+    case 'reported':
+      return { op: 'reported', requestId };
+    default:
+      return undefined;
+  }
+}
+
+/** The journal of a connector run without a state directory (tests, the local stack): forgotten on restart. */
+export function createInMemoryJournal(capacity = 10_000): RequestJournal {
+  const memory = new JournalMemory();
+  const record = async (line: JournalLine): Promise<void> => {
+    memory.apply(line);
+    // Bounded: the oldest decided ids go first.
+    if (memory.decided.size > capacity) {
+      const oldest = memory.decided.keys().next();
+      if (!oldest.done) memory.decided.delete(oldest.value);
+    }
+  };
+  return {
+    state: (requestId) => memory.state(requestId),
+    decided: (requestId) => memory.decidedRequest(requestId),
+    claim: (request) => record({ op: 'claim', ...request }),
+    release: (requestId) => record({ op: 'release', requestId }),
+    decide: (requestId, expiresAt, outcome) => record({ op: 'decide', requestId, expiresAt, ...outcome }),
+    markReported(requestId) {
+      void record({ op: 'reported', requestId });
+    },
+    progress(requestId, change) {
+      void record({ op: 'progress', requestId, ...change });
+    },
+    unfinished: () => memory.unfinishedRequests(),
+    unreported: () => memory.unreported(),
+    async close() {},
+  };
+}

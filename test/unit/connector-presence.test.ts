@@ -1,0 +1,130 @@
+// Extension presence: Asterisk's hint states in the product's words, coalesced so a burst of events is one message.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { PresenceState } from '../../contracts/messages.ts';
+import { isOnThePhone, PresenceReporter, presenceFromHintStatus } from '../../edge-connector/src/presence.ts';
+
+describe('hint states (fixture d_extensionstate_and_eventmask)', () => {
+  it.each([
+    ['0', 'idle'],
+    ['1', 'in_use'],
+    ['2', 'in_use'],
+    ['4', 'unavailable'],
+    ['8', 'ringing'],
+    ['9', 'in_use'],
+    ['16', 'in_use'],
+    ['17', 'in_use'],
+    ['-1', undefined],
+    ['-2', undefined],
+    ['', undefined],
+    ['Idle', undefined],
+  ])('status %s is %s', (status, presence) => {
+    expect(presenceFromHintStatus(status)).toBe(presence);
+  });
+
+  it.each([
+    ['1', true],
+    ['2', true],
+    ['9', true],
+    ['16', true],
+    ['0', false],
+    ['8', false],
+    ['4', false],
+    ['-1', false],
+  ])('status %s is on the phone: %s', (status, onThePhone) => {
+    expect(isOnThePhone(status)).toBe(onThePhone);
+  });
+});
+
+describe('PresenceReporter', () => {
+  let sent: Array<[string, PresenceState]>;
+  let failNext: number;
+  let reporter: PresenceReporter;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_800_000_000_000 });
+    sent = [];
+    failNext = 0;
+    reporter = new PresenceReporter({
+      intervalMs: 1000,
+      retryMs: 5000,
+      now: () => Date.now(),
+      send: async (extension, state) => {
+        if (failNext > 0) {
+          failNext -= 1;
+          throw new Error('SQS is down');
+        }
+        sent.push([extension, state]);
+      },
+    });
+    reporter.watch('101');
+    reporter.watch('102');
+  });
+
+  afterEach(() => {
+    reporter.stop();
+    vi.useRealTimers();
+  });
+
+  it('sends the first state at once, then at most one per second per extension with the last state of the burst', async () => {
+    reporter.update('101', 'ringing');
+    reporter.update('101', 'in_use');
+    reporter.update('101', 'idle');
+    reporter.update('101', 'in_use');
+    reporter.update('102', 'ringing');
+    await vi.advanceTimersByTimeAsync(0);
+    const atOnce = [...sent];
+
+    await vi.advanceTimersByTimeAsync(1000);
+
+    expect(atOnce).toEqual([
+      ['101', 'ringing'],
+      ['102', 'ringing'],
+    ]);
+    expect(sent).toEqual([...atOnce, ['101', 'in_use']]);
+  });
+
+  it('sends nothing when a burst ends where it started', async () => {
+    reporter.update('101', 'idle');
+    await vi.advanceTimersByTimeAsync(0);
+
+    reporter.update('101', 'ringing');
+    reporter.update('101', 'idle');
+    await vi.advanceTimersByTimeAsync(5000);
+
+    expect(sent).toEqual([['101', 'idle']]);
+  });
+
+  it('ignores extensions it does not watch', async () => {
+    reporter.update('999', 'in_use');
+    await vi.advanceTimersByTimeAsync(2000);
+
+    expect(sent).toEqual([]);
+    expect(reporter.watch('999')).toBe(true);
+    expect(reporter.watch('999')).toBe(false);
+  });
+
+  it('sends again after a failure, with the state that is latest by then', async () => {
+    failNext = 1;
+    reporter.update('101', 'ringing');
+    await vi.advanceTimersByTimeAsync(0);
+    reporter.update('101', 'in_use');
+
+    await vi.advanceTimersByTimeAsync(4999);
+    const beforeRetry = [...sent];
+    await vi.advanceTimersByTimeAsync(1);
+
+    expect(beforeRetry).toEqual([]);
+    expect(sent).toEqual([['101', 'in_use']]);
+  });
+
+  it('sends nothing after stop', async () => {
+    reporter.update('101', 'ringing');
+    await vi.advanceTimersByTimeAsync(0);
+    reporter.update('101', 'idle');
+
+    reporter.stop();
+    await vi.advanceTimersByTimeAsync(5000);
+
+    expect(sent).toEqual([['101', 'ringing']]);
+  });
+});
