@@ -100,11 +100,8 @@ export class PresenceReporter {
 
   #schedule(extension: string, entry: ExtensionPresenceState, minimumDelayMs: number): void {
     if (entry.timer !== undefined || entry.sending) return;
-    const waitMs = Math.max(minimumDelayMs, entry.sentAt + this.#intervalMs - this.#now());
-    if (waitMs <= 0) {
-      void this.#flush(extension, entry);
-      return;
-    }
+    // Even when the interval allows, wait for the end of this turn: AMI delivers a burst of events in one read.
+    const waitMs = Math.max(minimumDelayMs, entry.sentAt + this.#intervalMs - this.#now(), 0);
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
       void this.#flush(extension, entry);

@@ -65,7 +65,7 @@ describe('PresenceReporter', () => {
     vi.useRealTimers();
   });
 
-  it('sends the first state at once, then at most one per second per extension with the last state of the burst', async () => {
+  it('sends the last state of a burst at the end of its turn, then at most one per second per extension', async () => {
     reporter.update('101', 'ringing');
     reporter.update('101', 'in_use');
     reporter.update('101', 'idle');
@@ -73,14 +73,16 @@ describe('PresenceReporter', () => {
     reporter.update('102', 'ringing');
     await vi.advanceTimersByTimeAsync(0);
     const atOnce = [...sent];
-
-    await vi.advanceTimersByTimeAsync(1000);
-
     expect(atOnce).toEqual([
-      ['101', 'ringing'],
+      ['101', 'in_use'],
       ['102', 'ringing'],
     ]);
-    expect(sent).toEqual([...atOnce, ['101', 'in_use']]);
+
+    reporter.update('101', 'idle');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(sent).toEqual(atOnce);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(sent).toEqual([...atOnce, ['101', 'idle']]);
   });
 
   it('sends nothing when a burst ends where it started', async () => {
