@@ -35,11 +35,21 @@ export const FUNCTION_ENV = {
   callRequestsQueueUrls: 'CALL_REQUESTS_QUEUE_URLS',
 } as const;
 
-/** The public routes (HTTP API route keys); the CDK stack and the local HTTP server both serve exactly these. */
+/**
+ * The public routes (HTTP API route keys); the CDK stack and the local HTTP server both serve exactly these.
+ * The OPTIONS routes answer the widget's CORS preflights in the function, since the allowed origins are each
+ * extension's own (API Gateway's CORS setting is one list for the whole API).
+ */
 export const PUBLIC_ROUTE_KEYS = [
   'GET /callnow/{callNowId}',
   'POST /callnow/{callNowId}/requests',
   'GET /callnow/{callNowId}/requests/{requestId}',
+  'DELETE /callnow/{callNowId}/requests/{requestId}',
+  'POST /callnow/{callNowId}/requests/{requestId}/cancel',
+  'GET /callnow/{callNowId}/captcha',
+  'GET /callnow/{callNowId}/widget.js',
+  'OPTIONS /callnow/{callNowId}/requests',
+  'OPTIONS /callnow/{callNowId}/requests/{requestId}',
 ] as const;
 
 /** The management and Call API (`/api/v1/...`), one function behind one greedy route. */

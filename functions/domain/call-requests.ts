@@ -3,6 +3,7 @@ import { hasControlCharacters, MAX_CALLER_NAME_LENGTH, toAmiSafeText } from '../
 import { STATE_RANK } from '../../contracts/call-states.ts';
 import { type CallRequested, WIRE_VERSION } from '../../contracts/messages.ts';
 import { isAvailableAt } from './availability.ts';
+import { type CaptchaAnswer, checkCaptcha } from './captcha.ts';
 import { callNowEligibility } from './eligibility.ts';
 import type { CallNowTarget, CallRequest } from './model.ts';
 import { parseVisitorPhone } from './phone.ts';
@@ -12,13 +13,28 @@ import type { CallNowStore, CallRequestQueue, Clock } from './ports.ts';
 export const REQUEST_LIFETIME_SECONDS = 120;
 /** How long past `expiresAt` a still-queued request is reported as expired by the cloud itself (the connector may be down). */
 export const EXPIRY_GRACE_SECONDS = 15;
+/**
+ * A presence report older than this says nothing about now (a lost message, a connector that stopped): the owner
+ * is then taken as free, and the connector, which checks the phone itself before ringing it, has the last word.
+ */
+export const PRESENCE_FRESH_SECONDS = 300;
 
 export interface VisitorInput {
   readonly phoneNumber: string;
   readonly callerName?: string | undefined;
 }
 
-export type InputProblem = { readonly field: 'phoneNumber' | 'callerName'; readonly message: string };
+export type InputProblemCode =
+  | 'invalid_phone_number'
+  | 'caller_name_invalid'
+  | 'caller_name_too_long'
+  | 'caller_name_required';
+
+export type InputProblem = {
+  readonly field: 'phoneNumber' | 'callerName';
+  readonly code: InputProblemCode;
+  readonly message: string;
+};
 
 export type PlaceCallResult =
   | { readonly kind: 'accepted'; readonly request: CallRequest }
@@ -28,7 +44,14 @@ export type PlaceCallResult =
 export type RequestCallResult =
   | PlaceCallResult
   | { readonly kind: 'not_available' }
-  | { readonly kind: 'outside_availability'; readonly target: CallNowTarget };
+  | { readonly kind: 'outside_availability'; readonly target: CallNowTarget }
+  | { readonly kind: 'owner_busy'; readonly target: CallNowTarget }
+  | { readonly kind: 'captcha_failed'; readonly target: CallNowTarget };
+
+/** A visitor's request from the CallNow page: what they typed, and their answer to the picture when there is one. */
+export interface PublicVisitorInput extends VisitorInput {
+  readonly captcha?: CaptchaAnswer | undefined;
+}
 
 export interface RequestCallPorts {
   readonly store: CallNowStore;
@@ -56,14 +79,22 @@ export function checkVisitorInput(
   if (!phone.ok) {
     return {
       ok: false,
-      problem: { field: 'phoneNumber', message: 'phoneNumber is not a valid phone number' },
+      problem: {
+        field: 'phoneNumber',
+        code: 'invalid_phone_number',
+        message: 'phoneNumber is not a valid phone number',
+      },
     };
   }
   const name = input.callerName?.trim() ?? '';
   if (hasControlCharacters(name)) {
     return {
       ok: false,
-      problem: { field: 'callerName', message: 'callerName must not hold control characters' },
+      problem: {
+        field: 'callerName',
+        code: 'caller_name_invalid',
+        message: 'callerName must not hold control characters',
+      },
     };
   }
   if (name.length > MAX_CALLER_NAME_LENGTH) {
@@ -71,28 +102,60 @@ export function checkVisitorInput(
       ok: false,
       problem: {
         field: 'callerName',
+        code: 'caller_name_too_long',
         message: `callerName must be at most ${MAX_CALLER_NAME_LENGTH} characters`,
       },
     };
   }
   if (name === '' && nameRequired) {
-    return { ok: false, problem: { field: 'callerName', message: 'callerName is required' } };
+    return {
+      ok: false,
+      problem: { field: 'callerName', code: 'caller_name_required', message: 'callerName is required' },
+    };
   }
   return name === '' ? { ok: true, phone: phone.e164 } : { ok: true, phone: phone.e164, name };
 }
 
-/** A visitor asks to be called from a CallNow page: the page must be callable, and within its hours. */
+/**
+ * True when the owner asked not to be called while on the phone and the extension's latest presence, still fresh,
+ * says it is in use. Reads presence only for owners who asked.
+ */
+export async function isOwnerOnThePhone(
+  store: CallNowStore,
+  { extension }: CallNowTarget,
+  now: Date,
+): Promise<boolean> {
+  if (!extension.callNow.notWhileOnPhone) return false;
+  const presence = await store.getExtensionPresence(extension.siteId, extension.number);
+  if (presence?.state !== 'in_use') return false;
+  return now.getTime() - Date.parse(presence.at) < PRESENCE_FRESH_SECONDS * 1000;
+}
+
+/**
+ * A visitor asks to be called from a CallNow page. Every preference of the page is checked again here, whatever
+ * the page showed: callable, within its hours, the owner not on the phone (when they asked), the input valid, and
+ * the picture answered (when image validation is on). Input is checked before the picture, so a typing mistake
+ * does not use the challenge up.
+ */
 export async function requestCall(
   callNowId: string,
-  input: VisitorInput,
+  input: PublicVisitorInput,
   ports: RequestCallPorts,
 ): Promise<RequestCallResult> {
   const target = await findCallableTarget(ports.store, callNowId);
   if (!target) return { kind: 'not_available' };
-  if (!isAvailableAt(target.extension.callNow.availability, ports.clock.now())) {
-    return { kind: 'outside_availability', target };
+  const preferences = target.extension.callNow;
+  const now = ports.clock.now();
+  if (!isAvailableAt(preferences.availability, now)) return { kind: 'outside_availability', target };
+  if (await isOwnerOnThePhone(ports.store, target, now)) return { kind: 'owner_busy', target };
+  const visitor = checkVisitorInput(target, input, preferences.askCallerName);
+  if (!visitor.ok) return { kind: 'invalid_input', problem: visitor.problem, target };
+  if (preferences.imageValidation) {
+    const passed = input.captcha !== undefined && (await checkCaptcha(callNowId, input.captcha, ports));
+    if (!passed) return { kind: 'captcha_failed', target };
   }
-  return placeCall(target, input, ports, { nameRequired: target.extension.callNow.askCallerName });
+  const { phoneNumber, callerName } = input;
+  return placeCall(target, { phoneNumber, callerName }, ports, { nameRequired: preferences.askCallerName });
 }
 
 /**
@@ -155,6 +218,7 @@ export function toCallRequested(request: CallRequest, { extension }: CallNowTarg
     notWhileOnPhone: extension.callNow.notWhileOnPhone,
     ringSeconds: extension.callNow.ringSeconds,
     callerIdName: toAmiSafeText(visitorName ? `CallNow: ${visitorName}` : 'CallNow'),
+    ...(extension.visitorCallerId === undefined ? {} : { visitorCallerId: extension.visitorCallerId }),
     createdAt: request.createdAt,
     expiresAt: request.expiresAt,
   };

@@ -26,5 +26,6 @@ export function defaultCallNowPreferences(callNowId: string): CallNowPreferences
     message: '',
     ringSeconds: 30,
     availability: null,
+    allowedOrigins: [],
   };
 }

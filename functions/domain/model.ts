@@ -97,6 +97,8 @@ export const CallNowPreferencesSchema = z.object({
   ringSeconds: z.number().check(z.int(), z.gte(5), z.lte(120)),
   /** When people may call; null: at any time. */
   availability: z._default(z.nullable(AvailabilitySchema), null),
+  /** Web origins (`https://host[:port]`) whose pages may use the CallNow widget's JSON calls (CORS); none by default. */
+  allowedOrigins: z._default(z.array(z.string()), []),
 });
 export type CallNowPreferences = z.infer<typeof CallNowPreferencesSchema>;
 

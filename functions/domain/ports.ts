@@ -1,6 +1,7 @@
 // What the domain needs from the outside world. Lambda, the local stack and tests each supply their own.
 import type { CallState, FailureReason } from '../../contracts/call-states.ts';
 import type { SiteQueueMessage } from '../../contracts/messages.ts';
+import type { CaptchaChallenge } from './captcha.ts';
 import type { CallNowTarget, CallRequest, ExtensionPresenceRecord } from './model.ts';
 
 export interface CallNowStore {
@@ -16,6 +17,15 @@ export interface CallNowStore {
   advanceCallRequest(change: CallRequestChange): Promise<'applied' | 'stale' | 'unknown'>;
   /** Keeps the newest presence report of an extension; older reports change nothing. */
   putExtensionPresence(presence: ExtensionPresenceRecord): Promise<void>;
+  /** The newest presence report of an extension (its number on the site's PBX), if any came. */
+  getExtensionPresence(siteId: string, extension: string): Promise<ExtensionPresenceRecord | undefined>;
+  /** Stores a new CAPTCHA challenge. */
+  putCaptchaChallenge(challenge: CaptchaChallenge): Promise<void>;
+  /**
+   * Removes a challenge and answers it, in one conditional delete: of any number of concurrent callers only one
+   * gets it, so a challenge is answered at most once. Undefined when it is unknown or already taken.
+   */
+  takeCaptchaChallenge(challengeId: string): Promise<CaptchaChallenge | undefined>;
 }
 
 export interface CallRequestChange {

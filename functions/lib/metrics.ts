@@ -28,6 +28,8 @@ export type CallRequestRejection = Exclude<RequestCallResult['kind'], 'accepted'
 const REJECTIONS: Readonly<Record<CallRequestRejection, true>> = {
   not_available: true,
   outside_availability: true,
+  owner_busy: true,
+  captcha_failed: true,
   invalid_input: true,
   pbx_unreachable: true,
 };

@@ -43,7 +43,7 @@ import { HttpError } from '../http/errors.ts';
 import { httpErrors } from '../http/middleware.ts';
 import { bodyFields, parseInput } from '../http/request.ts';
 import { jsonResponse } from '../http/responses.ts';
-import { escapeHtml } from '../public/pages.ts';
+import { buttonSnippet, widgetSnippet } from '../public/widget.ts';
 import { InvalidCursorError } from '../store/dynamo-management-store.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import {
@@ -104,11 +104,6 @@ function publicUrl(event: APIGatewayProxyEventV2, callNowId: string): string {
   return `${scheme}://${event.requestContext.domainName}/callnow/${encodeURIComponent(callNowId)}`;
 }
 
-/** A link styled as a button: it works on any site, with no script and no cross-origin call. */
-function buttonSnippet(url: string): string {
-  return `<a href="${escapeHtml(url)}" target="_blank" rel="noopener" style="display:inline-block;padding:.6em 1.2em;border-radius:.4em;background:#0a7d3b;color:#fff;font:600 1rem system-ui,sans-serif;text-decoration:none">Call Now</a>`;
-}
-
 const ok = (body: unknown) => jsonResponse(200, body);
 const created = (body: unknown) => jsonResponse(201, body);
 const noContent = (): APIGatewayProxyResultV2 => ({
@@ -122,7 +117,12 @@ export function createManagementHandler(ports: ManagementPorts) {
   async function callNowView(event: APIGatewayProxyEventV2, extensionId: string, principal: Principal) {
     const preferences = await getCallNowPreferences(store, principal, extensionId);
     const url = publicUrl(event, preferences.callNowId);
-    return { ...preferences, publicUrl: url, buttonSnippet: buttonSnippet(url) };
+    return {
+      ...preferences,
+      publicUrl: url,
+      buttonSnippet: buttonSnippet(url),
+      widgetSnippet: widgetSnippet(url),
+    };
   }
 
   const routes: Route[] = [];

@@ -63,6 +63,18 @@ export const ExtensionPatchSchema = z.strictObject({
   visitorCallerId: extensionFields.visitorCallerId,
 });
 
+/** A web origin as browsers send it: https, a host name and an optional port, no path. */
+const WidgetOriginSchema = z
+  .string()
+  .check(
+    z.trim(),
+    z.toLowerCase(),
+    z.regex(
+      /^https:\/\/[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/,
+      'must be an https origin such as https://www.example.com, with no path',
+    ),
+  );
+
 export const CallNowPreferencesSchema = z.strictObject({
   allowCalls: z.boolean(),
   /** Absent: keep the current one. */
@@ -80,6 +92,8 @@ export const CallNowPreferencesSchema = z.strictObject({
     .check(z.regex(/^(visitor|[a-z]{2})$/, 'must be a two-letter language code or visitor')),
   message: MessageSchema,
   ringSeconds: z.number().check(z.int(), z.gte(5), z.lte(120)),
+  /** Pages on these origins may use the widget (CORS); absent: none. */
+  allowedOrigins: z._default(z.array(WidgetOriginSchema).check(z.maxLength(20)), []),
 });
 
 export const CallApiSettingsSchema = z.strictObject({

@@ -1,51 +1,114 @@
-// The public CallNow routes: the page, a visitor's call request, and the request's status.
+// The public CallNow routes: the page, a visitor's call request, its status and cancelling it, a new CAPTCHA, and
+// the widget with its CORS preflights.
+import { randomBytes, randomInt } from 'node:crypto';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResultV2,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
 import { TOKEN_PATTERN } from '../../contracts/ami-safe.ts';
 import { maskPhoneNumber } from '../../contracts/log-masking.ts';
 import * as z from '../../contracts/zod.ts';
+import { isAvailableAt } from '../domain/availability.ts';
 import {
   callRequestStatus,
   findCallableTarget,
+  isOwnerOnThePhone,
   type RequestCallPorts,
   requestCall,
 } from '../domain/call-requests.ts';
-import type { CallNowTarget } from '../domain/model.ts';
-import { HttpError } from '../http/errors.ts';
+import { cancelCallRequest } from '../domain/cancel.ts';
+import { type CaptchaChallenge, type CaptchaRandom, issueCaptcha } from '../domain/captcha.ts';
+import type { CallNowTarget, CallRequest, ExtensionPresenceRecord } from '../domain/model.ts';
+import type { CallNowStore, CallRequestChange } from '../domain/ports.ts';
+import { errorPayload, HttpError } from '../http/errors.ts';
 import { httpErrors } from '../http/middleware.ts';
 import { bodyFields, bodyFormat, parseInput, prefersHtml } from '../http/request.ts';
 import { htmlResponse, jsonResponse, seeOther } from '../http/responses.ts';
 import { describeError, log } from '../lib/log.ts';
 import { metrics } from '../lib/metrics.ts';
+import { currentOrNextWindow, describeDays, formatInstant, formatWallTime } from './availability-text.ts';
+import { type CaptchaView, captchaView } from './captcha-image.ts';
+import {
+  type Catalogue,
+  catalogue,
+  chooseLanguage,
+  fill,
+  isLanguage,
+  type Language,
+  type LanguageChoice,
+  negotiateLanguage,
+} from './i18n/index.ts';
 import {
   type CallNowPageView,
+  type FormField,
+  type HoursView,
   PAGE_HEADERS,
   renderCallNowPage,
   renderNotAvailablePage,
   renderProblemPage,
   renderStatusPage,
+  scriptTexts,
 } from './pages.ts';
+import { renderWidgetScript, WIDGET_NOT_ALLOWED } from './widget.ts';
 
 const CALLNOW_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const VisitorRequestSchema = z.strictObject({
   phoneNumber: z.string().check(z.minLength(1, 'phoneNumber is required'), z.maxLength(64)),
   callerName: z.optional(z.string().check(z.maxLength(200))),
+  /** The answer to the picture or to its question, when the owner turned image validation on. */
+  captcha: z.optional(z.string().check(z.maxLength(64))),
+  /** The challenge the answer is for, as the page gave it. */
+  captchaId: z.optional(z.string().check(z.maxLength(100))),
 });
+type VisitorRequest = z.infer<typeof VisitorRequestSchema>;
 
-const notAvailableHtml = () => htmlResponse(404, renderNotAvailablePage(), PAGE_HEADERS);
-const notAvailableJson = () =>
-  jsonResponse(404, { error: { code: 'not_available', message: 'this CallNow page is not available' } });
+export interface PublicPorts extends RequestCallPorts {
+  /** The randomness of CAPTCHA challenges. @default node:crypto */
+  readonly random?: CaptchaRandom;
+}
 
-function pageView(callNowId: string, { extension }: CallNowTarget): CallNowPageView {
-  const preferences = extension.callNow;
-  return {
-    callNowId,
-    message: preferences.message,
-    askCallerName: preferences.askCallerName,
-    confirm: preferences.confirm,
-    ...(preferences.showName ? { ownerName: extension.ownerName } : {}),
-  };
+const cryptoRandom: CaptchaRandom = {
+  integer: (minimum, maximum) => randomInt(minimum, maximum + 1),
+  id: () => randomBytes(16).toString('base64url'),
+};
+
+/** One invocation's view of the store: a CallNow ID's target is read once, however many steps ask for it. */
+class InvocationStore implements CallNowStore {
+  readonly #targets = new Map<string, Promise<CallNowTarget | undefined>>();
+  constructor(private readonly store: CallNowStore) {}
+
+  getCallNowTarget(callNowId: string): Promise<CallNowTarget | undefined> {
+    let target = this.#targets.get(callNowId);
+    if (!target) {
+      target = this.store.getCallNowTarget(callNowId);
+      this.#targets.set(callNowId, target);
+    }
+    return target;
+  }
+  createCallRequest(request: CallRequest) {
+    return this.store.createCallRequest(request);
+  }
+  getCallRequest(requestId: string) {
+    return this.store.getCallRequest(requestId);
+  }
+  advanceCallRequest(change: CallRequestChange) {
+    return this.store.advanceCallRequest(change);
+  }
+  putExtensionPresence(presence: ExtensionPresenceRecord) {
+    return this.store.putExtensionPresence(presence);
+  }
+  getExtensionPresence(siteId: string, extension: string) {
+    return this.store.getExtensionPresence(siteId, extension);
+  }
+  putCaptchaChallenge(challenge: CaptchaChallenge) {
+    return this.store.putCaptchaChallenge(challenge);
+  }
+  takeCaptchaChallenge(challengeId: string) {
+    return this.store.takeCaptchaChallenge(challengeId);
+  }
 }
 
 function statusPath(callNowId: string, requestId: string): string {
@@ -57,41 +120,215 @@ function absoluteUrl(event: APIGatewayProxyEventV2, path: string): string {
   return `${scheme}://${event.requestContext.domainName}${path}`;
 }
 
-export function createPublicHandler(ports: RequestCallPorts) {
-  async function showPage(callNowId: string): Promise<APIGatewayProxyResultV2> {
-    const target = await findCallableTarget(ports.store, callNowId);
-    if (!target) return notAvailableHtml();
-    return htmlResponse(200, renderCallNowPage(pageView(callNowId, target)), PAGE_HEADERS);
+const queryOf = (event: APIGatewayProxyEventV2, name: string) => event.queryStringParameters?.[name];
+
+/** The visitor's language where no owner preference applies (unknown pages, status pages). */
+function visitorLanguage(event: APIGatewayProxyEventV2): LanguageChoice {
+  const query = queryOf(event, 'lang');
+  if (isLanguage(query)) return { language: query, visitorChooses: true };
+  return { language: negotiateLanguage(event.headers['accept-language']) ?? 'en', visitorChooses: false };
+}
+
+function pageLanguage(event: APIGatewayProxyEventV2, target: CallNowTarget): LanguageChoice {
+  return chooseLanguage(target.extension.callNow.language, {
+    query: queryOf(event, 'lang'),
+    acceptLanguage: event.headers['accept-language'],
+  });
+}
+
+function hoursView(
+  target: CallNowTarget,
+  now: Date,
+  language: Language,
+  texts: Catalogue,
+): HoursView | undefined {
+  const { availability } = target.extension.callNow;
+  if (!availability) return undefined;
+  const window = currentOrNextWindow(availability, now);
+  const text = fill(texts.hours, {
+    days: describeDays(availability.days, language, texts),
+    from: formatWallTime(availability.from, language),
+    to: formatWallTime(availability.to, language),
+    zone: availability.timeZone,
+  });
+  const hours = { text, start: window.start, end: window.end, timeZone: availability.timeZone };
+  if (isAvailableAt(availability, now)) return hours;
+  const next = formatInstant(window.start, availability.timeZone, language);
+  return { ...hours, closedText: fill(texts.closed, { ...next, zone: availability.timeZone }) };
+}
+
+/** An error body for the JSON API, with the CORS headers of the answer. */
+function jsonError(error: HttpError, headers: Record<string, string>, extra: Record<string, unknown> = {}) {
+  return jsonResponse(
+    error.statusCode,
+    { ...errorPayload(error), ...extra },
+    { ...error.headers, ...headers },
+  );
+}
+
+const notFoundJson = (headers: Record<string, string> = {}) =>
+  jsonError(new HttpError(404, 'not_available', 'this CallNow page is not available'), headers);
+
+export function createPublicHandler(ports: PublicPorts) {
+  const random = ports.random ?? cryptoRandom;
+
+  async function newCaptcha(store: CallNowStore, callNowId: string, texts: Catalogue): Promise<CaptchaView> {
+    const puzzle = await issueCaptcha(callNowId, { store, clock: ports.clock, random });
+    return captchaView(puzzle, texts);
+  }
+
+  /** The call page for a callable target, with everything the owner's preferences put on it. */
+  async function callPage(
+    event: APIGatewayProxyEventV2,
+    store: CallNowStore,
+    callNowId: string,
+    target: CallNowTarget,
+    extras: Pick<CallNowPageView, 'values' | 'error'> & { busy?: boolean } = {},
+  ): Promise<string> {
+    const { language, visitorChooses } = pageLanguage(event, target);
+    const texts = catalogue(language);
+    const preferences = target.extension.callNow;
+    const now = ports.clock.now();
+    const hours = hoursView(target, now, language, texts);
+    const [busy, captcha] = await Promise.all([
+      extras.busy ?? (hours?.closedText === undefined && isOwnerOnThePhone(store, target, now)),
+      preferences.imageValidation ? newCaptcha(store, callNowId, texts) : undefined,
+    ]);
+    return renderCallNowPage({
+      callNowId,
+      language,
+      visitorChooses,
+      message: preferences.message,
+      askCallerName: preferences.askCallerName,
+      confirm: preferences.confirm,
+      busy,
+      ...(preferences.showName ? { ownerName: target.extension.ownerName } : {}),
+      ...(hours ? { hours } : {}),
+      ...(captcha ? { captcha } : {}),
+      ...(extras.values ? { values: extras.values } : {}),
+      ...(extras.error ? { error: extras.error } : {}),
+    });
+  }
+
+  function notAvailableHtml(event: APIGatewayProxyEventV2) {
+    return htmlResponse(404, renderNotAvailablePage(visitorLanguage(event).language), PAGE_HEADERS);
+  }
+
+  async function showPage(event: APIGatewayProxyEventV2, store: CallNowStore, callNowId: string) {
+    const target = await findCallableTarget(store, callNowId);
+    if (!target) return notAvailableHtml(event);
+    return htmlResponse(200, await callPage(event, store, callNowId, target), PAGE_HEADERS);
+  }
+
+  /** The page again, after a form post it refused: what the visitor typed stays, the problem is said. */
+  async function formProblem(
+    event: APIGatewayProxyEventV2,
+    store: CallNowStore,
+    callNowId: string,
+    target: CallNowTarget,
+    statusCode: number,
+    input: Partial<VisitorRequest>,
+    problem: { field?: FormField; key: keyof Catalogue; busy?: boolean },
+  ) {
+    const texts = catalogue(pageLanguage(event, target).language);
+    const error = problem.field
+      ? { field: problem.field, text: texts[problem.key] }
+      : { text: texts[problem.key] };
+    const values = { phoneNumber: input.phoneNumber, callerName: input.callerName };
+    const html = await callPage(event, store, callNowId, target, {
+      values,
+      error,
+      ...(problem.busy === undefined ? {} : { busy: problem.busy }),
+    });
+    return htmlResponse(statusCode, html, PAGE_HEADERS);
   }
 
   async function postRequest(
     event: APIGatewayProxyEventV2,
+    store: CallNowStore,
     callNowId: string,
   ): Promise<APIGatewayProxyResultV2> {
     const format = bodyFormat(event);
-    const input = parseInput(VisitorRequestSchema, bodyFields(event, format));
+    const fields = bodyFields(event, format);
     const asHtml = format === 'form';
-    const result = await requestCall(callNowId, input, ports);
+    let input: VisitorRequest;
+    if (asHtml) {
+      // A form the schema refuses comes back as the page with the problem, not as a JSON error.
+      const parsed = VisitorRequestSchema.safeParse(fields);
+      if (!parsed.success) {
+        const target = await findCallableTarget(store, callNowId);
+        if (!target) return notAvailableHtml(event);
+        const named = parsed.error.issues.map((issue) => issue.path[0]);
+        const field = named.includes('callerName') ? 'callerName' : 'phoneNumber';
+        const key = field === 'callerName' ? 'error_caller_name_invalid' : 'error_invalid_phone_number';
+        return formProblem(event, store, callNowId, target, 400, {}, { field, key });
+      }
+      input = parsed.data;
+    } else {
+      input = parseInput(VisitorRequestSchema, fields);
+    }
+    const { captcha, captchaId, ...visitor } = input;
+    const answer = captchaId === undefined ? undefined : { challengeId: captchaId, answer: captcha ?? '' };
+    const result = await requestCall(callNowId, { ...visitor, captcha: answer }, { ...ports, store });
     if (result.kind === 'accepted') metrics.callRequested();
     else metrics.callRequestRejected(result.kind);
+
     switch (result.kind) {
       case 'not_available':
-        return asHtml ? notAvailableHtml() : notAvailableJson();
+        return asHtml ? notAvailableHtml(event) : notFoundJson();
       case 'outside_availability': {
-        const message = 'calls are not accepted at this time of day; please try again during the hours shown';
-        if (!asHtml) throw new HttpError(409, 'outside_availability', message);
-        const view = {
-          ...pageView(callNowId, result.target),
-          values: input,
-          error: { field: 'phoneNumber', message },
-        };
-        return htmlResponse(409, renderCallNowPage(view), PAGE_HEADERS);
+        if (asHtml) {
+          return formProblem(event, store, callNowId, result.target, 409, input, {
+            key: 'error_outside_availability',
+            busy: false,
+          });
+        }
+        throw new HttpError(
+          409,
+          'outside_availability',
+          'calls are not accepted at this time of day; please try again during the hours shown',
+        );
+      }
+      case 'owner_busy': {
+        if (asHtml) {
+          return formProblem(event, store, callNowId, result.target, 409, input, {
+            key: 'ownerBusy',
+            busy: true,
+          });
+        }
+        throw new HttpError(
+          409,
+          'owner_busy',
+          'the owner is on another call; please try again in a few minutes',
+        );
       }
       case 'invalid_input': {
-        const { field, message } = result.problem;
-        if (!asHtml) throw new HttpError(400, 'invalid_request', message, { [field]: [message] });
-        const view = { ...pageView(callNowId, result.target), values: input, error: result.problem };
-        return htmlResponse(400, renderCallNowPage(view), PAGE_HEADERS);
+        const { field, code, message } = result.problem;
+        if (asHtml) {
+          return formProblem(event, store, callNowId, result.target, 400, input, {
+            field,
+            key: `error_${code}`,
+            busy: false,
+          });
+        }
+        throw new HttpError(400, code, message, { [field]: [message] });
+      }
+      case 'captcha_failed': {
+        if (asHtml) {
+          return formProblem(event, store, callNowId, result.target, 400, input, {
+            field: 'captcha',
+            key: 'error_captcha_failed',
+            busy: false,
+          });
+        }
+        const texts = catalogue(pageLanguage(event, result.target).language);
+        const message = 'the answer to the picture is wrong or too old; a new picture is attached';
+        const captcha = await newCaptcha(store, callNowId, texts);
+        return jsonError(
+          new HttpError(400, 'captcha_failed', message, { captcha: [message] }),
+          {},
+          { captcha },
+        );
       }
       case 'pbx_unreachable': {
         log.error('call request could not be queued', {
@@ -99,36 +336,220 @@ export function createPublicHandler(ports: RequestCallPorts) {
           ...describeError(result.cause),
         });
         const message = 'the phone system cannot take requests right now; please try again in a minute';
-        if (asHtml)
-          return htmlResponse(503, renderProblemPage(message), { ...PAGE_HEADERS, 'retry-after': '60' });
+        if (asHtml) {
+          const language = visitorLanguage(event).language;
+          const text = catalogue(language).error_pbx_unavailable;
+          return htmlResponse(503, renderProblemPage(language, text), {
+            ...PAGE_HEADERS,
+            'retry-after': '60',
+          });
+        }
         throw new HttpError(503, 'pbx_unavailable', message, undefined, { 'retry-after': '60' });
       }
       case 'accepted': {
         const { requestId, visitorPhone } = result.request;
         log.info('call requested', { callNowId, requestId, visitor: maskPhoneNumber(visitorPhone) });
         const path = statusPath(callNowId, requestId);
-        if (asHtml) return seeOther(path);
+        if (asHtml) {
+          // The status page does not read the owner's preferences: the language goes along in the link.
+          const target = await findCallableTarget(store, callNowId);
+          const language = target ? pageLanguage(event, target).language : visitorLanguage(event).language;
+          return seeOther(`${path}?lang=${language}`);
+        }
         return jsonResponse(202, { requestId, statusUrl: absoluteUrl(event, path) }, { location: path });
       }
     }
   }
 
-  async function showStatus(event: APIGatewayProxyEventV2, callNowId: string, requestId: string) {
-    const asHtml = prefersHtml(event);
-    const request = TOKEN_PATTERN.test(requestId)
-      ? await callRequestStatus(callNowId, requestId, ports)
+  async function findRequest(store: CallNowStore, callNowId: string, requestId: string) {
+    return TOKEN_PATTERN.test(requestId)
+      ? callRequestStatus(callNowId, requestId, { store, clock: ports.clock })
       : undefined;
+  }
+
+  async function showStatus(
+    event: APIGatewayProxyEventV2,
+    store: CallNowStore,
+    callNowId: string,
+    requestId: string,
+  ) {
+    const asHtml = prefersHtml(event);
+    const request = await findRequest(store, callNowId, requestId);
     if (!request) {
       return asHtml
-        ? notAvailableHtml()
+        ? notAvailableHtml(event)
         : jsonResponse(404, { error: { code: 'not_found', message: 'no such call request' } });
     }
     const { status, reason } = request;
     if (asHtml) {
-      const view = reason ? { callNowId, status, reason } : { callNowId, status };
-      return htmlResponse(200, renderStatusPage(view), PAGE_HEADERS);
+      const view = {
+        callNowId,
+        requestId,
+        language: visitorLanguage(event).language,
+        status,
+        cancelled: queryOf(event, 'cancelled') === '1',
+        live: queryOf(event, 'live') !== '0',
+      };
+      return htmlResponse(200, renderStatusPage(reason ? { ...view, reason } : view), PAGE_HEADERS);
     }
     return jsonResponse(200, reason ? { requestId, status, reason } : { requestId, status });
+  }
+
+  /** Cancels a request not dialled yet; the connector reports how it ended (`failed/rejected` when in time). */
+  async function cancel(store: CallNowStore, callNowId: string, requestId: string) {
+    const request = await findRequest(store, callNowId, requestId);
+    if (!request) return 'not_found' as const;
+    try {
+      return await cancelCallRequest(request, ports);
+    } catch (error) {
+      log.error('call cancel could not be queued', { requestId, ...describeError(error) });
+      return 'pbx_unreachable' as const;
+    }
+  }
+
+  async function cancelJson(store: CallNowStore, callNowId: string, requestId: string) {
+    switch (await cancel(store, callNowId, requestId)) {
+      case 'not_found':
+        throw new HttpError(404, 'not_found', 'no such call request');
+      case 'too_late':
+        throw new HttpError(
+          409,
+          'already_dialled',
+          'the call is already under way; it can no longer be cancelled',
+        );
+      case 'pbx_unreachable':
+        throw new HttpError(
+          503,
+          'pbx_unavailable',
+          'the phone system cannot be reached; please try again',
+          undefined,
+          {
+            'retry-after': '5',
+          },
+        );
+      case 'cancelling':
+        return jsonResponse(202, { requestId, cancelling: true });
+    }
+  }
+
+  async function cancelForm(
+    event: APIGatewayProxyEventV2,
+    store: CallNowStore,
+    callNowId: string,
+    requestId: string,
+  ) {
+    const outcome = await cancel(store, callNowId, requestId);
+    if (outcome === 'not_found') return notAvailableHtml(event);
+    const lang = queryOf(event, 'lang');
+    const query = new URLSearchParams(isLanguage(lang) ? { lang } : {});
+    if (outcome === 'cancelling') query.set('cancelled', '1');
+    const search = query.size > 0 ? `?${query}` : '';
+    return seeOther(`${statusPath(callNowId, requestId)}${search}`);
+  }
+
+  async function captchaJson(event: APIGatewayProxyEventV2, store: CallNowStore, callNowId: string) {
+    const target = await findCallableTarget(store, callNowId);
+    if (!target?.extension.callNow.imageValidation) return notFoundJson();
+    const texts = catalogue(pageLanguage(event, target).language);
+    return jsonResponse(200, await newCaptcha(store, callNowId, texts));
+  }
+
+  /** Origins the owner listed get the CORS headers; any other origin gets none, and the browser keeps the answer. */
+  async function corsHeaders(
+    event: APIGatewayProxyEventV2,
+    store: CallNowStore,
+    callNowId: string,
+  ): Promise<Record<string, string>> {
+    const origin = event.headers.origin;
+    if (!origin) return {};
+    const target = await findCallableTarget(store, callNowId);
+    const allowed = target?.extension.callNow.allowedOrigins.includes(origin.toLowerCase()) ?? false;
+    return allowed ? { 'access-control-allow-origin': origin, vary: 'Origin' } : { vary: 'Origin' };
+  }
+
+  async function preflight(event: APIGatewayProxyEventV2, store: CallNowStore, callNowId: string) {
+    const cors = await corsHeaders(event, store, callNowId);
+    const allowed = 'access-control-allow-origin' in cors;
+    return {
+      statusCode: allowed ? 204 : 403,
+      headers: {
+        'cache-control': 'no-store',
+        ...cors,
+        ...(allowed
+          ? {
+              'access-control-allow-methods': 'GET, POST, DELETE',
+              'access-control-allow-headers': 'content-type',
+              'access-control-max-age': '600',
+            }
+          : {}),
+      },
+      body: '',
+    } satisfies APIGatewayProxyStructuredResultV2;
+  }
+
+  /**
+   * The widget for an origin the owner allowed; anything else (another origin, no origin because the snippet lost
+   * its `crossorigin`, an unknown CallNow ID) gets a script that does nothing, so the link stays a plain link.
+   */
+  async function widget(event: APIGatewayProxyEventV2, store: CallNowStore, callNowId: string | undefined) {
+    const target = callNowId === undefined ? undefined : await findCallableTarget(store, callNowId);
+    const origin = event.headers.origin?.toLowerCase();
+    const headers = {
+      'content-type': 'text/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=300',
+      'x-content-type-options': 'nosniff',
+      'cross-origin-resource-policy': 'cross-origin',
+      vary: 'Origin, Accept-Language',
+    };
+    if (!target || origin === undefined || !target.extension.callNow.allowedOrigins.includes(origin)) {
+      return {
+        statusCode: 200,
+        headers: { ...headers, 'access-control-allow-origin': '*' },
+        body: WIDGET_NOT_ALLOWED,
+      };
+    }
+    const { language } = pageLanguage(event, target);
+    const texts = catalogue(language);
+    const preferences = target.extension.callNow;
+    const script = renderWidgetScript({
+      title: preferences.showName
+        ? fill(texts.pageTitle, { name: target.extension.ownerName })
+        : texts.pageTitleAnonymous,
+      askCallerName: preferences.askCallerName,
+      imageValidation: preferences.imageValidation,
+      texts: {
+        ...scriptTexts(texts),
+        nameLabel: texts.nameLabel,
+        phoneLabel: texts.phoneLabel,
+        callButton: texts.callButton,
+        cancelButton: texts.cancelButton,
+        close: texts.widgetClose,
+        openPage: texts.widgetOpenPage,
+        captchaImageAlt: texts.captchaImageAlt,
+        captchaLabel: texts.captchaLabel,
+        captchaRefresh: texts.captchaRefresh,
+      },
+    });
+    return { statusCode: 200, headers: { ...headers, 'access-control-allow-origin': origin }, body: script };
+  }
+
+  /** The JSON routes a widget calls from another origin: their answers, errors included, carry the CORS headers. */
+  async function withCors(
+    event: APIGatewayProxyEventV2,
+    store: CallNowStore,
+    callNowId: string,
+    answer: () => Promise<APIGatewayProxyResultV2>,
+  ): Promise<APIGatewayProxyResultV2> {
+    let response: APIGatewayProxyResultV2;
+    try {
+      response = await answer();
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      response = jsonError(error, {});
+    }
+    if (typeof response === 'string') return response;
+    const cors = await corsHeaders(event, store, callNowId);
+    return { ...response, headers: { ...response.headers, ...cors } };
   }
 
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
@@ -136,14 +557,31 @@ export function createPublicHandler(ports: RequestCallPorts) {
     .handler(async (event) => {
       const callNowId = event.pathParameters?.callNowId ?? '';
       const requestId = event.pathParameters?.requestId ?? '';
-      const knownShape = CALLNOW_ID_PATTERN.test(callNowId);
+      const store = new InvocationStore(ports.store);
+      const known = CALLNOW_ID_PATTERN.test(callNowId);
       switch (event.routeKey) {
         case 'GET /callnow/{callNowId}':
-          return knownShape ? showPage(callNowId) : notAvailableHtml();
+          return known ? showPage(event, store, callNowId) : notAvailableHtml(event);
         case 'POST /callnow/{callNowId}/requests':
-          return knownShape ? postRequest(event, callNowId) : notAvailableJson();
+          if (!known) return notFoundJson();
+          return withCors(event, store, callNowId, () => postRequest(event, store, callNowId));
         case 'GET /callnow/{callNowId}/requests/{requestId}':
-          return knownShape ? showStatus(event, callNowId, requestId) : notAvailableJson();
+          if (!known) return notFoundJson();
+          if (prefersHtml(event)) return showStatus(event, store, callNowId, requestId);
+          return withCors(event, store, callNowId, () => showStatus(event, store, callNowId, requestId));
+        case 'DELETE /callnow/{callNowId}/requests/{requestId}':
+          if (!known) return notFoundJson();
+          return withCors(event, store, callNowId, () => cancelJson(store, callNowId, requestId));
+        case 'POST /callnow/{callNowId}/requests/{requestId}/cancel':
+          return known ? cancelForm(event, store, callNowId, requestId) : notAvailableHtml(event);
+        case 'GET /callnow/{callNowId}/captcha':
+          if (!known) return notFoundJson();
+          return withCors(event, store, callNowId, () => captchaJson(event, store, callNowId));
+        case 'GET /callnow/{callNowId}/widget.js':
+          return widget(event, store, known ? callNowId : undefined);
+        case 'OPTIONS /callnow/{callNowId}/requests':
+        case 'OPTIONS /callnow/{callNowId}/requests/{requestId}':
+          return known ? preflight(event, store, callNowId) : notFoundJson();
         default:
           throw new HttpError(404, 'not_found', `no route for ${event.routeKey}`);
       }

@@ -2,18 +2,22 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { STATE_RANK } from '../../contracts/call-states.ts';
+import { TABLE_KEYS } from '../../infra/resources.ts';
+import { type CaptchaChallenge, CaptchaChallengeSchema } from '../domain/captcha.ts';
 import {
   type CallNowTarget,
   type CallRequest,
   CallRequestSchema,
   ClientSchema,
   type ExtensionPresenceRecord,
+  ExtensionPresenceRecordSchema,
   ExtensionSchema,
   ResellerSchema,
   ServerSettingsSchema,
@@ -123,6 +127,46 @@ export class DynamoCallNowStore implements CallNowStore {
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async getExtensionPresence(
+    siteId: string,
+    extension: string,
+  ): Promise<ExtensionPresenceRecord | undefined> {
+    const parsed = ExtensionPresenceRecordSchema.safeParse(await this.get(keys.presence(siteId, extension)));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  async putCaptchaChallenge(challenge: CaptchaChallenge): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.captcha(challenge.challengeId),
+          ...challenge,
+          [TABLE_KEYS.timeToLiveAttribute]: Math.ceil(Date.parse(challenge.expiresAt) / 1000),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async takeCaptchaChallenge(challengeId: string): Promise<CaptchaChallenge | undefined> {
+    try {
+      const { Attributes } = await this.documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.captcha(challengeId),
+          ConditionExpression: 'attribute_exists(pk)',
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const parsed = CaptchaChallengeSchema.safeParse(Attributes);
+      return parsed.success ? parsed.data : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
     }
   }
 

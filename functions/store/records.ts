@@ -13,6 +13,8 @@ export const keys = {
     sk: 'PRESENCE',
   }),
   apiKey: (keyId: string) => ({ pk: `APIKEY#${keyId}`, sk: 'APIKEY' }),
+  /** A CAPTCHA challenge of the public page: written when shown, deleted when answered. */
+  captcha: (challengeId: string) => ({ pk: `CAPTCHA#${challengeId}`, sk: 'CAPTCHA' }),
   /** A fixed-window counter: one item per subject and window. */
   counter: (subject: string, windowStart: number) => ({ pk: `COUNTER#${subject}`, sk: String(windowStart) }),
 };

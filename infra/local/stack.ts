@@ -37,6 +37,8 @@ export interface LocalStackOptions {
   readonly simulatorTimeScale?: number;
   /** The connector's logger. @default JSON lines on stderr */
   readonly connectorLogger?: ConnectorLogger;
+  /** Called with each AWS client of the stack before first use, e.g. to add SDK middleware (the benchmark counts calls). */
+  readonly instrumentAwsClient?: (client: DynamoDBClient | SQSClient) => void;
 }
 
 export interface LocalStack {
@@ -69,10 +71,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => sqsServer.close());
 
     const dynamoClient = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamodb.endpoint });
+    options.instrumentAwsClient?.(dynamoClient);
     const documents = DynamoDBDocumentClient.from(dynamoClient, {
       marshallOptions: { removeUndefinedValues: true },
     });
     const sqs = new SQSClient({ ...LOCAL_AWS, endpoint: sqsServer.endpoint });
+    options.instrumentAwsClient?.(sqs);
     stops.push(async () => {
       dynamoClient.destroy();
       sqs.destroy();

@@ -50,6 +50,12 @@ export interface CallNowFunctionProps {
    * @default undefined (unreserved: the function shares the account's pool)
    */
   readonly reservedConcurrentExecutions?: number;
+  /**
+   * Packages left out of the bundle and copied beside it as they are in node_modules (with their own
+   * dependencies listed too), for code esbuild cannot inline, such as a package that reads its data files from disk.
+   * @default none
+   */
+  readonly unbundledModules?: readonly string[];
 }
 
 export class EsbuildMissingError extends Error {
@@ -116,8 +122,22 @@ export class CallNowFunction extends Construct {
         // Stack traces need the mappings, not the sources: smaller bundles, faster cold starts.
         sourcesContent: false,
         // The Node.js runtime ships AWS SDK v3.
-        externalModules: ['@aws-sdk/*'],
+        externalModules: ['@aws-sdk/*', ...(props.unbundledModules ?? [])],
         logLevel: nodejs.LogLevel.WARNING,
+        ...(props.unbundledModules?.length
+          ? {
+              // Copied from the local node_modules, so synth stays offline (nodeModules would run npm install).
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (_inputDir: string, outputDir: string) =>
+                  (props.unbundledModules ?? []).map(
+                    (name) =>
+                      `mkdir -p "${outputDir}/node_modules" && cp -R "${path.join(PROJECT_ROOT, 'node_modules', name)}" "${outputDir}/node_modules/${name}"`,
+                  ),
+              },
+            }
+          : {}),
       },
     });
   }

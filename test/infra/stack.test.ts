@@ -267,6 +267,12 @@ describe('the HTTP API', () => {
       'GET /callnow/{callNowId}',
       'POST /callnow/{callNowId}/requests',
       'GET /callnow/{callNowId}/requests/{requestId}',
+      'DELETE /callnow/{callNowId}/requests/{requestId}',
+      'POST /callnow/{callNowId}/requests/{requestId}/cancel',
+      'GET /callnow/{callNowId}/captcha',
+      'GET /callnow/{callNowId}/widget.js',
+      'OPTIONS /callnow/{callNowId}/requests',
+      'OPTIONS /callnow/{callNowId}/requests/{requestId}',
     ]);
     const integrationId = integrationFor(stack.publicFunction.function);
     for (const routeKey of PUBLIC_ROUTE_KEYS) {

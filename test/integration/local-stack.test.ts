@@ -108,7 +108,7 @@ describe('the local stack', () => {
     });
     expect(response.status).toBe(303);
     const location = response.headers.get('location') ?? '';
-    expect(location).toMatch(/^\/callnow\/demo\/requests\/[0-9a-f-]{36}$/);
+    expect(location).toMatch(/^\/callnow\/demo\/requests\/[0-9a-f-]{36}\?lang=en$/);
 
     let page = '';
     for (const startedAt = Date.now(); Date.now() - startedAt < 15_000; ) {

@@ -224,6 +224,7 @@ describe.each(DYNAMODB_EMULATORS)('management API on %s', (emulator) => {
       expect(answer.status).toBe(200);
       expect(answer.body.publicUrl).toBe('https://callnow.example.com/callnow/chain-ok');
       expect(answer.body.buttonSnippet).toContain('href="https://callnow.example.com/callnow/chain-ok"');
+      expect(answer.body.widgetSnippet).toContain('https://callnow.example.com/callnow/chain-ok/widget.js');
       expect(await api.publicPage('chain-ok')).toBe(200);
     });
 

@@ -30,6 +30,7 @@ export function callableTarget(): CallNowTarget {
         message: 'Hello! Leave your number and I will call you right back.',
         ringSeconds: 30,
         availability: null,
+        allowedOrigins: [],
       },
     },
   } satisfies CallNowTarget);

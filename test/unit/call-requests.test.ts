@@ -62,6 +62,14 @@ describe('requestCall', () => {
     });
   });
 
+  it("tells the connector the caller ID the visitor should see: the extension's, never the visitor's own", async () => {
+    const { sent, ports } = prepare((target) => {
+      Object.assign(target.extension, { visitorCallerId: '+12025550199' });
+    });
+    await requestCall('demo', { phoneNumber: '+12025550100' }, ports);
+    expect(sent[0]).toMatchObject({ visitorCallerId: '+12025550199', visitor: { phone: '+12025550100' } });
+  });
+
   it('reads numbers without a country code with the server default country', async () => {
     const { store, ports } = prepare((target) => {
       Object.assign(target.server, { defaultCountry: 'RO' });

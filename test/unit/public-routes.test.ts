@@ -58,7 +58,7 @@ describe('GET /callnow/{callNowId}', () => {
     expect(response.body).toContain('name="callerName"');
     expect(response.body).toContain('name="phoneNumber"');
     expect(response.body).toContain('<form id="call-form" method="post" action="/callnow/demo/requests">');
-    expect(response.body).toMatch(/<button type="submit">Call<\/button>/);
+    expect(response.body).toMatch(/<button type="submit" class="call" id="call">Call<\/button>/);
     const csp = response.headers?.['content-security-policy'];
     expect(csp).toContain("default-src 'none'");
     expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
@@ -109,19 +109,19 @@ describe('POST /callnow/{callNowId}/requests', () => {
     expect(sent).toHaveLength(1);
   });
 
-  it('answers a form post with a 303 to the status page', async () => {
+  it('answers a form post with a 303 to the status page, in the language of the page', async () => {
     const { postForm } = prepare();
     const response = await postForm('phoneNumber=%2B12025550100');
     expect(response.statusCode).toBe(303);
-    expect(response.headers?.location).toBe('/callnow/demo/requests/req-1');
+    expect(response.headers?.location).toBe('/callnow/demo/requests/req-1?lang=en');
   });
 
   it('shows the page again with the error and what the visitor typed when a form has a bad number', async () => {
     const { postForm, store } = prepare();
     const response = await postForm('phoneNumber=555-12&callerName=%3Cb%3EEve');
     expect(response.statusCode).toBe(400);
-    expect(response.body).toContain('phoneNumber is not a valid phone number');
-    expect(response.body).toContain('value="555-12"');
+    expect(response.body).toContain('This does not look like a phone number.');
+    expect(response.body).toMatch(/<input id="phoneNumber"[^>]* value="555-12"[^>]* aria-invalid="true"/);
     expect(store.requests.size).toBe(0);
   });
 
