@@ -299,7 +299,8 @@ export function createManagementHandler(ports: ManagementPorts) {
     }
   }
 
-  const openApiDocument = JSON.stringify(buildOpenApiDocument());
+  // Built on first request, not at cold start: few calls ask for it.
+  let openApiDocument: string | undefined;
 
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     .use(httpErrors())
@@ -307,6 +308,7 @@ export function createManagementHandler(ports: ManagementPorts) {
       const path = event.pathParameters?.proxy ?? '';
       const method = event.requestContext.http.method.toUpperCase();
       if (path === 'openapi.json' && method === 'GET') {
+        openApiDocument ??= JSON.stringify(buildOpenApiDocument());
         return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: openApiDocument };
       }
       const candidates = routes.filter((candidate) => candidate.pattern.test(path));
