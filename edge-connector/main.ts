@@ -7,12 +7,14 @@ import {
   DEFAULT_EXTENSION_HINT_CONTEXT,
   DEFAULT_HEALTH_PORT,
   DEFAULT_MAX_CONCURRENT_CALLS,
+  DEFAULT_PRESENCE_REFRESH_SECONDS,
   DEFAULT_RECEIVE_WAIT_SECONDS,
   DEFAULT_SAFETY_MARGIN_SECONDS,
   DEFAULT_STATE_DIR,
   DEFAULT_STOP_GRACE_SECONDS,
   DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
   loadConnectorConfig,
+  MAX_PRESENCE_REFRESH_SECONDS,
 } from './src/config.ts';
 import { startConnector } from './src/connector.ts';
 import { type HealthServer, startHealthServer } from './src/health-server.ts';
@@ -37,6 +39,7 @@ Environment (an empty variable counts as unset):
   EXTENSION_HINT_CONTEXT      context of the extensions' hint lines, default ${DEFAULT_EXTENSION_HINT_CONTEXT} (FreePBX)
   PRESENCE_EXTENSIONS         extensions whose presence is reported from the start, e.g. 101,102
                               (any extension a request names is added)
+  PRESENCE_REFRESH_SECONDS    an unchanged presence is sent again this often (10-${MAX_PRESENCE_REFRESH_SECONDS}), default ${DEFAULT_PRESENCE_REFRESH_SECONDS}
   MAX_CONCURRENT_CALLS        calls set up and followed at once, default ${DEFAULT_MAX_CONCURRENT_CALLS}
   CALLNOW_STATE_DIR           where the request journal lives, default $STATE_DIRECTORY (systemd), else
                               ${DEFAULT_STATE_DIR}

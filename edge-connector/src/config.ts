@@ -31,6 +31,12 @@ export interface ConnectorConfig {
   readonly extensionHintContext?: string;
   /** Extensions whose presence is reported from the start; any extension a request names is added. */
   readonly presenceExtensions?: readonly string[];
+  /**
+   * An unchanged presence is sent again this often, so that the cloud (which takes presence older than 300 s as
+   * unknown) keeps seeing an owner on a long call as in use.
+   * @default DEFAULT_PRESENCE_REFRESH_SECONDS
+   */
+  readonly presenceRefreshSeconds?: number;
   /** How the process runs (main.ts): not needed to start the loop itself. */
   readonly operations?: OperationsConfig;
 }
@@ -73,6 +79,9 @@ export const DEFAULT_STOP_GRACE_SECONDS = 15;
 export const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 60;
 export const DEFAULT_SAFETY_MARGIN_SECONDS = 15;
 export const DEFAULT_RECEIVE_WAIT_SECONDS = 20;
+/** The cloud takes presence older than 300 s as unknown: a refresh must land well before that, retries included. */
+export const DEFAULT_PRESENCE_REFRESH_SECONDS = 120;
+export const MAX_PRESENCE_REFRESH_SECONDS = 240;
 
 /** Replaces `{extension}` in the extension channel template. */
 export function expandExtensionChannel(template: string, extensionNumber: string): string {
@@ -150,6 +159,10 @@ const EnvSchema = z.object({
   OUTBOUND_CALLER_ID: z.optional(E164Schema),
   EXTENSION_HINT_CONTEXT: z._default(ContextSchema, DEFAULT_EXTENSION_HINT_CONTEXT),
   PRESENCE_EXTENSIONS: z.optional(ExtensionListSchema),
+  PRESENCE_REFRESH_SECONDS: z._default(
+    integerText(10, MAX_PRESENCE_REFRESH_SECONDS),
+    String(DEFAULT_PRESENCE_REFRESH_SECONDS),
+  ),
   CALLNOW_STATE_DIR: z.optional(z.string().check(z.regex(/^\//, 'must be an absolute path'))),
   // systemd sets it from StateDirectory= (colon-separated when there are several).
   STATE_DIRECTORY: z.optional(z.string()),
@@ -209,6 +222,7 @@ export function loadConnectorConfig(env: NodeJS.ProcessEnv): ConnectorConfig {
     presenceExtensions: vars.PRESENCE_EXTENSIONS
       ? [...new Set(vars.PRESENCE_EXTENSIONS.split(',').map((entry) => entry.trim()))]
       : [],
+    presenceRefreshSeconds: Number(vars.PRESENCE_REFRESH_SECONDS),
     operations: {
       stateDir,
       healthPort: healthPort === 0 ? undefined : healthPort,

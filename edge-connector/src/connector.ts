@@ -26,7 +26,11 @@ import {
 import { AmiInvalidActionError, AmiNotReadyError } from './ami/errors.ts';
 import type { AmiClient, AmiConnectionStatus, AmiEvent } from './ami/types.ts';
 import { type CallTimingOptions, CallTracker, type StatusUpdate } from './call-tracker.ts';
-import { type ConnectorConfig, DEFAULT_EXTENSION_HINT_CONTEXT } from './config.ts';
+import {
+  type ConnectorConfig,
+  DEFAULT_EXTENSION_HINT_CONTEXT,
+  DEFAULT_PRESENCE_REFRESH_SECONDS,
+} from './config.ts';
 import { type ConnectorLogger, createJsonLogger, describeError } from './log.ts';
 import { ConnectorMetrics } from './metrics.ts';
 import { buildOriginate, type OriginatePlan } from './originate.ts';
@@ -55,7 +59,8 @@ export interface ConnectorDeps {
 export interface ConnectorOptions {
   /**
    * Long polls kept open at once, each asking for one message: local-aws-sqs holds a long poll for more than
-   * one message until that many arrive, so one poll of ten would hand over a single request 20 s late.
+   * one message until that many arrive, so one poll of ten would hand over a single request 20 s late. When a
+   * receive comes back full, its poller takes the backlog with short polls of up to ten messages.
    * @default 4
    */
   readonly concurrentPolls?: number;
@@ -139,6 +144,8 @@ const STATUS_STEP_SEND_ATTEMPTS = 5;
 const MAX_BACKOFF_MS = 30_000;
 const PRESENCE_SEND_ATTEMPTS = 3;
 const FINAL_SEND_WAIT_ON_STOP_MS = 2000;
+/** The most SQS hands over in one ReceiveMessage. */
+const MAX_MESSAGES_PER_RECEIVE = 10;
 /** AST_SOFTHANGUP_SHUTDOWN: the `Cause` of the SoftHangupRequest that `core restart|stop now` sends each channel first (f2). */
 const SOFT_HANGUP_SHUTDOWN = 4;
 /** How long a cancelled id is remembered (requests expire 120 s after they are made, by default). */
@@ -219,6 +226,7 @@ export function startConnector(
   const presence = new PresenceReporter({
     send: sendPresence,
     ...(options.presenceIntervalMs === undefined ? {} : { intervalMs: options.presenceIntervalMs }),
+    refreshMs: (config.presenceRefreshSeconds ?? DEFAULT_PRESENCE_REFRESH_SECONDS) * 1000,
     now,
   });
   for (const extension of config.presenceExtensions ?? []) presence.watch(extension);
@@ -951,21 +959,32 @@ export function startConnector(
     return maxConcurrentCalls - tracker.size - reservedSlots;
   }
 
+  /**
+   * One poller. A long poll asks for one message (local-aws-sqs holds a long poll until it has all it asked for);
+   * once a receive comes back full, more are likely waiting, and short polls take up to ten at a time, as many as
+   * there are free call slots, until one comes back short. Each message is set up on its own, at once: the poller
+   * receives again while earlier ones are still being set up, as long as slots are free.
+   */
   async function poll(poller: number): Promise<void> {
     let failures = 0;
+    let backlog = false;
+    const settingUp = new Set<Promise<void>>();
     while (!stopping) {
-      if (amiStatus !== 'ready' || freeSlots() <= 0) {
+      const free = freeSlots();
+      if (amiStatus !== 'ready' || free <= 0) {
         await nextChange();
         continue;
       }
-      reservedSlots += 1;
+      const wanted: number = backlog ? Math.min(MAX_MESSAGES_PER_RECEIVE, free) : 1;
+      // Held for every message asked for, so that what comes back always fits; the unused ones are freed after.
+      reservedSlots += wanted;
       let received: Message[] = [];
       try {
         const response = await sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: config.callRequestsQueueUrl,
-            MaxNumberOfMessages: 1,
-            WaitTimeSeconds: waitTimeSeconds,
+            MaxNumberOfMessages: wanted,
+            WaitTimeSeconds: backlog ? 0 : waitTimeSeconds,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
             // local-aws-sqs reads only the deprecated name, whose type lists queue attributes; SQS takes this one there too.
             AttributeNames: ['ApproximateReceiveCount' as QueueAttributeName],
@@ -977,7 +996,8 @@ export function startConnector(
         lastReceiveAt = now();
         received = response.Messages ?? [];
       } catch (error) {
-        reservedSlots -= 1;
+        reservedSlots -= wanted;
+        backlog = false;
         if (stopping) break;
         failures++;
         consecutiveReceiveErrors++;
@@ -993,22 +1013,27 @@ export function startConnector(
         await nextChange(waitMs);
         continue;
       }
-      try {
-        for (const message of received) {
-          try {
-            await handleMessage(message, now());
-          } catch (error) {
+      reservedSlots -= wanted - received.length;
+      backlog = received.length >= wanted;
+      const receivedAt = now();
+      for (const message of received) {
+        const handled = handleMessage(message, receivedAt)
+          .catch((error: unknown) => {
             log.error('handling a call request failed', {
               messageId: message.MessageId,
               ...describeError(error),
             });
-          }
-        }
-      } finally {
-        reservedSlots -= 1;
-        notifyChange();
+          })
+          .finally(() => {
+            reservedSlots -= 1;
+            settingUp.delete(handled);
+            notifyChange();
+          });
+        settingUp.add(handled);
       }
+      if (received.length < wanted) notifyChange();
     }
+    await Promise.allSettled(settingUp);
   }
 
   // --- start ---------------------------------------------------------------------------------------------

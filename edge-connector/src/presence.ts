@@ -1,6 +1,8 @@
 // Extension presence for the cloud: Asterisk hint states mapped to idle / ringing / in_use / unavailable, and sent
-// coalesced: at most one message per extension per interval, the last state wins, and no message when nothing changed.
+// coalesced: at most one message per extension per interval, the last state wins, and no message when nothing changed,
+// except that an unchanged state is sent again every refresh period, before the cloud takes it as stale.
 import type { PresenceState } from '../../contracts/messages.ts';
+import { DEFAULT_PRESENCE_REFRESH_SECONDS } from './config.ts';
 
 /** Hint state bits of ExtensionState / ExtensionStatus (`Status`): 1 InUse, 2 Busy, 4 Unavailable, 8 Ringing, 16 OnHold. */
 const IN_USE = 1;
@@ -34,22 +36,35 @@ export interface PresenceReporterOptions {
   readonly intervalMs?: number;
   /** After a failed send. @default 5000 */
   readonly retryMs?: number;
+  /**
+   * An extension whose state has not changed for this long has it sent again: the cloud takes presence older
+   * than 300 s as unknown (PRESENCE_FRESH_SECONDS), so an owner on a long call would read as free.
+   * @default DEFAULT_PRESENCE_REFRESH_SECONDS (120 s)
+   */
+  readonly refreshMs?: number;
   /** @default Date.now */
   readonly now?: () => number;
 }
 
 interface ExtensionPresenceState {
   sent: PresenceState | undefined;
+  /** When the last send began (successful or not): the interval counts from it. */
   sentAt: number;
+  /** When the last send that reached the cloud began: the refresh counts from it. */
+  confirmedAt: number;
   latest: PresenceState | undefined;
   timer: NodeJS.Timeout | undefined;
   sending: boolean;
+  refreshTimer: NodeJS.Timeout | undefined;
+  /** The refresh period is over: the latest state goes out even if it is the one last sent. */
+  refreshDue: boolean;
 }
 
 export class PresenceReporter {
   readonly #send: (extension: string, state: PresenceState) => Promise<void>;
   readonly #intervalMs: number;
   readonly #retryMs: number;
+  readonly #refreshMs: number;
   readonly #now: () => number;
   readonly #extensions = new Map<string, ExtensionPresenceState>();
   #stopped = false;
@@ -58,6 +73,7 @@ export class PresenceReporter {
     this.#send = options.send;
     this.#intervalMs = options.intervalMs ?? 1000;
     this.#retryMs = options.retryMs ?? 5000;
+    this.#refreshMs = options.refreshMs ?? DEFAULT_PRESENCE_REFRESH_SECONDS * 1000;
     this.#now = options.now ?? Date.now;
   }
 
@@ -67,9 +83,12 @@ export class PresenceReporter {
     this.#extensions.set(extension, {
       sent: undefined,
       sentAt: Number.NEGATIVE_INFINITY,
+      confirmedAt: Number.NEGATIVE_INFINITY,
       latest: undefined,
       timer: undefined,
       sending: false,
+      refreshTimer: undefined,
+      refreshDue: false,
     });
     return true;
   }
@@ -95,6 +114,8 @@ export class PresenceReporter {
     for (const entry of this.#extensions.values()) {
       clearTimeout(entry.timer);
       entry.timer = undefined;
+      clearTimeout(entry.refreshTimer);
+      entry.refreshTimer = undefined;
     }
   }
 
@@ -109,21 +130,54 @@ export class PresenceReporter {
     entry.timer.unref();
   }
 
+  /** The state the cloud has goes out again a refresh period after it last reached it, unless a change goes first. */
+  #scheduleRefresh(extension: string, entry: ExtensionPresenceState): void {
+    clearTimeout(entry.refreshTimer);
+    entry.refreshTimer = undefined;
+    if (this.#stopped || entry.sent === undefined) return;
+    const waitMs = Math.max(0, entry.confirmedAt + this.#refreshMs - this.#now());
+    entry.refreshTimer = setTimeout(() => {
+      entry.refreshTimer = undefined;
+      entry.refreshDue = true;
+      // No burst to wait for here: sent now, unless a send is under way or the interval says later.
+      const idle = entry.timer === undefined && !entry.sending;
+      if (idle && this.#now() >= entry.sentAt + this.#intervalMs) void this.#flush(extension, entry);
+      else this.#schedule(extension, entry, 0);
+    }, waitMs);
+    entry.refreshTimer.unref();
+  }
+
   async #flush(extension: string, entry: ExtensionPresenceState): Promise<void> {
     const state = entry.latest;
-    if (this.#stopped || state === undefined || state === entry.sent) return;
+    if (this.#stopped || state === undefined) return;
+    if (state === entry.sent && !entry.refreshDue) {
+      // A burst that ended where it started: the cloud has this state already, its refresh is what is left.
+      this.#scheduleRefresh(extension, entry);
+      return;
+    }
+    const refreshing = state === entry.sent;
     entry.sending = true;
-    entry.sentAt = this.#now();
+    entry.refreshDue = false;
+    const startedAt = this.#now();
+    entry.sentAt = startedAt;
     let failed = false;
     try {
       await this.#send(extension, state);
       entry.sent = state;
+      entry.confirmedAt = startedAt;
+      // Whatever went out counts as the refresh, even if its period ended while it was sent.
+      entry.refreshDue = false;
     } catch {
       failed = true;
+      if (refreshing) entry.refreshDue = true;
     } finally {
       entry.sending = false;
     }
     // A newer state came while sending, or the send failed: try again after the interval.
-    if (entry.latest !== entry.sent) this.#schedule(extension, entry, failed ? this.#retryMs : 0);
+    if (entry.latest !== entry.sent || entry.refreshDue) {
+      this.#schedule(extension, entry, failed ? this.#retryMs : 0);
+    } else {
+      this.#scheduleRefresh(extension, entry);
+    }
   }
 }

@@ -38,6 +38,7 @@ describe('loadConnectorConfig', () => {
       callnowContext: 'callnow',
       extensionHintContext: 'ext-local',
       presenceExtensions: [],
+      presenceRefreshSeconds: 120,
       operations: {
         stateDir: '/var/lib/callnow-connector',
         healthPort: 9478,
@@ -57,6 +58,7 @@ describe('loadConnectorConfig', () => {
         OUTBOUND_CALLER_ID: '+12025550199',
         EXTENSION_HINT_CONTEXT: 'from-internal',
         PRESENCE_EXTENSIONS: '101, 102,101',
+        PRESENCE_REFRESH_SECONDS: '60',
         MAX_CONCURRENT_CALLS: '25',
         CALLNOW_STATE_DIR: '/srv/callnow',
         HEALTH_PORT: '0',
@@ -71,6 +73,7 @@ describe('loadConnectorConfig', () => {
       outboundCallerId: '+12025550199',
       extensionHintContext: 'from-internal',
       presenceExtensions: ['101', '102'],
+      presenceRefreshSeconds: 60,
       operations: {
         stateDir: '/srv/callnow',
         healthPort: undefined,
@@ -140,6 +143,9 @@ describe('loadConnectorConfig', () => {
     ['OUTBOUND_CALLER_ID', '2025550199', 'OUTBOUND_CALLER_ID must be an E.164 number'],
     ['EXTENSION_HINT_CONTEXT', 'ext local', 'EXTENSION_HINT_CONTEXT must be a dialplan context name'],
     ['PRESENCE_EXTENSIONS', '101;102', 'PRESENCE_EXTENSIONS must be extension numbers separated by commas'],
+    // The cloud takes presence older than 300 s as unknown: a refresh must come well before.
+    ['PRESENCE_REFRESH_SECONDS', '300', 'PRESENCE_REFRESH_SECONDS must be from 10 to 240'],
+    ['PRESENCE_REFRESH_SECONDS', '5', 'PRESENCE_REFRESH_SECONDS must be from 10 to 240'],
     ['MAX_CONCURRENT_CALLS', '0', 'MAX_CONCURRENT_CALLS must be from 1 to 1000'],
     ['HEALTH_PORT', '99999', 'HEALTH_PORT must be from 0 to 65535'],
     ['CALLNOW_STATE_DIR', 'state', 'CALLNOW_STATE_DIR must be an absolute path'],

@@ -9,7 +9,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type CallRequested,
   type CallStatus,
@@ -189,11 +189,11 @@ beforeEach(() => {
   ami = new ScriptedAmi();
   logLines = [];
   sqsMock.reset();
-  sqsMock.on(ReceiveMessageCommand).callsFake(async () => {
+  sqsMock.on(ReceiveMessageCommand).callsFake(async (input: { MaxNumberOfMessages?: number }) => {
     receiveCalls++;
     await new Promise((resolve) => setTimeout(resolve, 2));
-    const message = inbox.shift();
-    return message ? { Messages: [message] } : {};
+    const messages = inbox.splice(0, input.MaxNumberOfMessages ?? 1);
+    return messages.length > 0 ? { Messages: messages } : {};
   });
   sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm' });
   sqsMock.on(DeleteMessageCommand).resolves({});
@@ -671,6 +671,62 @@ describe('while a call is set up', () => {
     expect(ami.originates()).toHaveLength(2);
     expect(connector?.health().calls).toMatchObject({ inProgress: 2, max: 2 });
   });
+
+  it('takes a backlog up to ten messages per receive, never holding more than maxConcurrentCalls', async () => {
+    const maxConcurrentCalls = 12;
+    const requests = Array.from({ length: 30 }, () => callRequested());
+    for (const request of requests) enqueue(JSON.stringify(request));
+    const handedOut = new Map<string, number>();
+    const batches: number[] = [];
+    let openAsks = 0;
+    let overBound = 0;
+    // Held by the connector: calls it follows, messages not deleted yet, and what the open receives asked for.
+    const held = () =>
+      (connector?.health().calls.inProgress ?? 0) +
+      [...handedOut.values()].reduce((sum, count) => sum + count, 0) -
+      deletedReceipts().length +
+      openAsks;
+    sqsMock.on(ReceiveMessageCommand).callsFake(async (input: { MaxNumberOfMessages?: number }) => {
+      const asked = input.MaxNumberOfMessages ?? 1;
+      openAsks += asked;
+      if (held() > maxConcurrentCalls) overBound++;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      openAsks -= asked;
+      const messages = inbox.splice(0, asked);
+      for (const message of messages) handedOut.set(message.ReceiptHandle ?? '', 1);
+      if (messages.length > 0) batches.push(messages.length);
+      return messages.length > 0 ? { Messages: messages } : {};
+    });
+
+    start({ maxConcurrentCalls, concurrentPolls: 2 });
+
+    // Nothing ends the calls yet: the connector stops at the bound and asks for no more.
+    await eventually(() => expect(ami.originates()).toHaveLength(maxConcurrentCalls));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(ami.originates()).toHaveLength(maxConcurrentCalls);
+    // Then each wave of calls ends and frees its slots for the next.
+    let ended = 0;
+    while (ended < requests.length) {
+      const waiting = ended;
+      await eventually(() => expect(ami.originates().length).toBeGreaterThan(waiting));
+      await eventually(() => expect(deletedReceipts()).toHaveLength(ami.originates().length));
+      for (const { actionId } of ami.originates().slice(ended)) {
+        ami.emit('OriginateResponse', { actionid: actionId, response: 'Failure', reason: '3' });
+      }
+      ended = ami.originates().length;
+    }
+
+    const asked = sqsMock
+      .commandCalls(ReceiveMessageCommand)
+      .map((call) => call.args[0].input.MaxNumberOfMessages ?? 1);
+    expect(Math.max(...asked)).toBe(10);
+    expect(Math.max(...batches)).toBe(10);
+    // 30 requests came in far fewer receives than one each.
+    expect(batches.length).toBeLessThan(15);
+    expect(overBound).toBe(0);
+    expect(new Set(ami.originates().map((sent) => sent.actionId)).size).toBe(requests.length);
+    expect(new Set(deletedReceipts()).size).toBe(requests.length);
+  });
 });
 
 describe('extension presence', () => {
@@ -693,6 +749,43 @@ describe('extension presence', () => {
       siteId: 'hq',
       extension: '101',
     });
+  });
+
+  it('sends the presence of each watched extension again every PRESENCE_REFRESH_SECONDS, and none for others', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const startedAt = Date.now();
+    try {
+      // Long polls that wait as SQS's do, so that the fake clock does not spin the pollers.
+      sqsMock
+        .on(ReceiveMessageCommand)
+        .callsFake(() => new Promise((resolve) => setTimeout(() => resolve({}), 20_000)));
+      respondTo('ExtensionState', { status: '1' });
+      start({ waitTimeSeconds: 20 }, createInMemoryJournal(), {
+        presenceExtensions: ['101'],
+        presenceRefreshSeconds: 120,
+      });
+      await vi.advanceTimersByTimeAsync(0);
+      ami.emit('ExtensionStatus', { exten: '102', context: 'ext-local', status: '1' });
+
+      // An owner on the phone for nine and a half minutes: Asterisk says nothing more after the first state.
+      await vi.advanceTimersByTimeAsync(9.5 * 60_000);
+
+      const sent = presenceSent();
+      expect(sent.map((p) => [p.extension, p.state])).toEqual(
+        Array.from({ length: 5 }, () => ['101', 'in_use']),
+      );
+      const ages = [...sent.slice(1).map((p) => Date.parse(p.at)), Date.now()].map(
+        (atMs, index) => atMs - Date.parse(sent[index]?.at ?? ''),
+      );
+      expect(Date.parse(sent[0]?.at ?? '')).toBe(startedAt);
+      expect(Math.max(...ages)).toBeLessThanOrEqual(120_000);
+    } finally {
+      const stopped = connector?.stop();
+      connector = undefined;
+      await vi.advanceTimersByTimeAsync(30_000);
+      await stopped;
+      vi.useRealTimers();
+    }
   });
 
   it('starts watching an extension when a request names it', async () => {
