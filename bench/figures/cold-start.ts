@@ -43,7 +43,6 @@ const FUNCTIONS: readonly BundleSpec[] = [
     entry: 'functions/public/handler.ts',
     floor: 'floor DynamoDB+SQS',
     sizeGoalKb: { external: 300, bundled: 700 },
-    unbundledModules: ['svg-captcha', 'opentype.js', 'tiny-inflate'],
   },
   { name: 'management', entry: 'functions/management/handler.ts', floor: 'floor DynamoDB+SQS' },
   { name: 'call-events', entry: 'functions/call-events/handler.ts', floor: 'floor DynamoDB' },

@@ -50,12 +50,6 @@ export interface CallNowFunctionProps {
    * @default undefined (unreserved: the function shares the account's pool)
    */
   readonly reservedConcurrentExecutions?: number;
-  /**
-   * Packages left out of the bundle and copied beside it as they are in node_modules (with their own
-   * dependencies listed too), for code esbuild cannot inline, such as a package that reads its data files from disk.
-   * @default none
-   */
-  readonly unbundledModules?: readonly string[];
 }
 
 export class EsbuildMissingError extends Error {
@@ -121,23 +115,9 @@ export class CallNowFunction extends Construct {
         sourceMap: true,
         // Stack traces need the mappings, not the sources: smaller bundles, faster cold starts.
         sourcesContent: false,
-        // The Node.js runtime ships AWS SDK v3.
-        externalModules: ['@aws-sdk/*', ...(props.unbundledModules ?? [])],
+        // The Node.js runtime ships AWS SDK v3; everything else is in the one file.
+        externalModules: ['@aws-sdk/*'],
         logLevel: nodejs.LogLevel.WARNING,
-        ...(props.unbundledModules?.length
-          ? {
-              // Copied from the local node_modules, so synth stays offline (nodeModules would run npm install).
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (_inputDir: string, outputDir: string) =>
-                  (props.unbundledModules ?? []).map(
-                    (name) =>
-                      `mkdir -p "${outputDir}/node_modules" && cp -R "${path.join(PROJECT_ROOT, 'node_modules', name)}" "${outputDir}/node_modules/${name}"`,
-                  ),
-              },
-            }
-          : {}),
       },
     });
   }

@@ -94,8 +94,6 @@ export class CallNowStack extends Stack {
       entry: 'functions/public/handler.ts',
       description: 'CallNow public pages and call requests',
       memorySize: 512,
-      // svg-captcha reads its font file when it loads, which a bundle cannot do.
-      unbundledModules: ['svg-captcha', 'opentype.js', 'tiny-inflate'],
       timeout: Duration.seconds(10),
       environment: callRequestsEnvironment,
       // Optional: every accepted request makes a PBX ring a phone, so a ceiling on concurrent executions is a

@@ -1,6 +1,7 @@
 // Assertions on the synthesized CallNow template: what `cdk deploy` would create, checked without AWS.
 
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { type App, CfnElement, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -361,6 +362,14 @@ describe('the functions', () => {
     }
   });
 
+  it('ship each function as its bundle and source map alone, with no node_modules beside them', () => {
+    for (const callNowFunction of callNowFunctions()) {
+      const code = functionResource(callNowFunction.function).Properties.Code as { S3Key: string };
+      const asset = path.join(app.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+      expect(readdirSync(asset).sort(), callNowFunction.node.path).toEqual(['index.mjs', 'index.mjs.map']);
+    }
+  });
+
   it('size memory and timeout to their work, and reserve no concurrency unless told to', () => {
     const sizes = callNowFunctions().map((callNowFunction) => {
       const { MemorySize, Timeout, ReservedConcurrentExecutions } = functionResource(
@@ -479,6 +488,16 @@ describe("the edge connectors' identities", () => {
       Groups: Match.absent(),
       Policies: Match.absent(),
     });
+  });
+
+  it('hold no secret: no credential, key material or password anywhere in the template', () => {
+    const text = JSON.stringify(template.toJSON());
+    expect(text).not.toMatch(/AKIA[0-9A-Z]{16}|BEGIN [A-Z ]*PRIVATE KEY|scrypt\$|adminPasswordHash/);
+    // The form signing key and the admin password live in the table, made at run time.
+    for (const resource of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      const variables = (resource as FunctionResource).Properties.Environment.Variables;
+      expect(Object.keys(variables).filter((name) => /SECRET|PASSWORD|TOKEN|KEY/i.test(name))).toEqual([]);
+    }
   });
 
   it("allow exactly receive, delete and change visibility on the site's own queue, and send on call events", () => {

@@ -1,0 +1,92 @@
+// The public function as Lambda gets it: one bundle, nothing beside it, still draws its CAPTCHA. The bundle is built
+// as the stack builds it (with the AWS SDK inside, so that no node_modules is needed at all) and runs in a fresh
+// node process in an empty directory, against dynalite holding a CallNow ID with image validation on.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildLambdaBundle } from '../../bench/cold-start/bundle.ts';
+import { LOCAL_AWS } from '../../infra/local/aws.ts';
+import { ensureTable, type LocalDynamoDb, startLocalDynamoDb } from '../../infra/local/dynamodb.ts';
+import { DEMO_CALLNOW_ID, demoTarget, writeTarget } from '../../infra/local/seed.ts';
+import { FUNCTION_ENV } from '../../infra/resources.ts';
+import { apiEvent } from '../support/api-events.ts';
+
+const run = promisify(execFile);
+const TABLE_NAME = 'callnow-bundle-test';
+
+/** Run by `node -e` in the bundle's directory: one page request through the bundle's handler. */
+const INVOKE = `
+const { handler } = await import('./index.mjs');
+const response = await handler(JSON.parse(process.argv[1]), { functionName: 'public', awsRequestId: 'bundle-test' });
+process.stdout.write(JSON.stringify(response));
+`;
+
+let dynamo: LocalDynamoDb;
+let bundleDirectory: string;
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamoDb();
+  await ensureTable(dynamo.endpoint, TABLE_NAME);
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamo.endpoint }),
+  );
+  const target = demoTarget('hq', 'not-a-password-hash');
+  await writeTarget(documents, TABLE_NAME, {
+    ...target,
+    extension: { ...target.extension, callNow: { ...target.extension.callNow, imageValidation: true } },
+  });
+  documents.destroy();
+  bundleDirectory = await mkdtemp(path.join(os.tmpdir(), 'callnow-public-bundle-'));
+  await buildLambdaBundle('functions/public/handler.ts', bundleDirectory, { bundleSdk: true });
+});
+
+afterAll(async () => {
+  await dynamo?.close();
+  if (bundleDirectory) await rm(bundleDirectory, { recursive: true, force: true });
+});
+
+describe('the bundled public function', () => {
+  it('is one file and its source map, and draws the CAPTCHA of a page with nothing beside it', async () => {
+    expect((await readdir(bundleDirectory)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    const event = apiEvent('GET /callnow/{callNowId}', { pathParameters: { callNowId: DEMO_CALLNOW_ID } });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--input-type=module', '-e', INVOKE, JSON.stringify(event)],
+      {
+        cwd: bundleDirectory,
+        // No NODE_PATH and no node_modules above a temporary directory: the bundle has only itself.
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_PATH: '',
+          [FUNCTION_ENV.tableName]: TABLE_NAME,
+          [FUNCTION_ENV.callRequestsQueueUrls]: JSON.stringify({ hq: 'http://127.0.0.1:9/queue/hq' }),
+          AWS_REGION: LOCAL_AWS.region,
+          AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+          AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          LOG_LEVEL: 'warn',
+        },
+        timeout: 30_000,
+      },
+    );
+    expect(stderr).toBe('');
+    const response = JSON.parse(stdout) as APIGatewayProxyStructuredResultV2;
+    expect(response.statusCode).toBe(200);
+    const image = /<img id="captcha-image" src="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)"/.exec(
+      response.body ?? '',
+    )?.[1];
+    expect(image).toBeDefined();
+    const svg = Buffer.from(image ?? '', 'base64').toString();
+    expect(svg).toMatch(
+      /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="200" height="64"[^>]*>.*<\/svg>$/,
+    );
+    expect(svg.match(/<g /g)).toHaveLength(5);
+  });
+});
