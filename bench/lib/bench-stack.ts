@@ -4,6 +4,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { AmiSimulator } from '../../edge-connector/simulator/ami-simulator.ts';
 import { silentLogger } from '../../edge-connector/src/log.ts';
+import { LOOSE_PUBLIC_LIMITS } from '../../infra/local/seed.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { AwsCallCounter } from './aws-calls.ts';
 
@@ -37,6 +38,7 @@ export async function startBenchStack(simulatorTimeScale: number): Promise<Bench
   const stack = await startLocalStack({
     simulatorTimeScale,
     connectorLogger: silentLogger,
+    publicLimits: LOOSE_PUBLIC_LIMITS,
     // Always the built-in simulator and in-memory dynalite, whatever the shell has set.
     env: { ...process.env, AMI_HOST: '', DYNAMODB_ENDPOINT: '' },
     instrumentAwsClient: (client) => {

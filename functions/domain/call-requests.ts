@@ -2,11 +2,13 @@
 import { hasControlCharacters, MAX_CALLER_NAME_LENGTH, toAmiSafeText } from '../../contracts/ami-safe.ts';
 import { STATE_RANK } from '../../contracts/call-states.ts';
 import { type CallRequested, WIRE_VERSION } from '../../contracts/messages.ts';
+import { guardPublicRequest, imageValidationRequired } from './abuse.ts';
 import { isAvailableAt } from './availability.ts';
 import { type CaptchaAnswer, checkCaptcha } from './captcha.ts';
+import { checkDestination, type DestinationRule, effectiveDestinationPolicy } from './destination-policy.ts';
 import { callNowEligibility } from './eligibility.ts';
 import type { CallNowTarget, CallRequest } from './model.ts';
-import { parseVisitorPhone } from './phone.ts';
+import { type ParsedVisitorPhone, parseVisitorPhone } from './phone.ts';
 import type { CallNowStore, CallRequestQueue, Clock } from './ports.ts';
 
 /** A request not picked up by the PBX within this time is never dialled. */
@@ -39,6 +41,7 @@ export type InputProblem = {
 export type PlaceCallResult =
   | { readonly kind: 'accepted'; readonly request: CallRequest }
   | { readonly kind: 'invalid_input'; readonly problem: InputProblem; readonly target: CallNowTarget }
+  | { readonly kind: 'number_not_allowed'; readonly rule: DestinationRule; readonly target: CallNowTarget }
   | { readonly kind: 'pbx_unreachable'; readonly requestId: string; readonly cause: unknown };
 
 export type RequestCallResult =
@@ -46,11 +49,18 @@ export type RequestCallResult =
   | { readonly kind: 'not_available' }
   | { readonly kind: 'outside_availability'; readonly target: CallNowTarget }
   | { readonly kind: 'owner_busy'; readonly target: CallNowTarget }
-  | { readonly kind: 'captcha_failed'; readonly target: CallNowTarget };
+  | { readonly kind: 'captcha_failed'; readonly target: CallNowTarget }
+  /** A second press while the first call to the number is still under way: the first request, nothing new. */
+  | { readonly kind: 'duplicate'; readonly request: CallRequest }
+  /** A call to the number asked from another page is under way. */
+  | { readonly kind: 'number_busy'; readonly retryAfterSeconds: number; readonly target: CallNowTarget }
+  | { readonly kind: 'limited'; readonly retryAfterSeconds: number; readonly target: CallNowTarget };
 
 /** A visitor's request from the CallNow page: what they typed, and their answer to the picture when there is one. */
 export interface PublicVisitorInput extends VisitorInput {
   readonly captcha?: CaptchaAnswer | undefined;
+  /** The address the request came from, as the edge saw it. */
+  readonly sourceIp: string;
 }
 
 export interface RequestCallPorts {
@@ -74,7 +84,9 @@ export function checkVisitorInput(
   target: CallNowTarget,
   input: VisitorInput,
   nameRequired: boolean,
-): { ok: true; phone: string; name?: string } | { ok: false; problem: InputProblem } {
+):
+  | { ok: true; phone: string; parsed: ParsedVisitorPhone; name?: string }
+  | { ok: false; problem: InputProblem } {
   const phone = parseVisitorPhone(input.phoneNumber, target.server.defaultCountry);
   if (!phone.ok) {
     return {
@@ -113,7 +125,38 @@ export function checkVisitorInput(
       problem: { field: 'callerName', code: 'caller_name_required', message: 'callerName is required' },
     };
   }
-  return name === '' ? { ok: true, phone: phone.e164 } : { ok: true, phone: phone.e164, name };
+  return name === ''
+    ? { ok: true, phone: phone.e164, parsed: phone }
+    : { ok: true, phone: phone.e164, parsed: phone, name };
+}
+
+export type ScreenedVisitor =
+  | { readonly ok: true; readonly phone: string; readonly name?: string }
+  | {
+      readonly ok: false;
+      readonly result: Extract<PlaceCallResult, { kind: 'invalid_input' | 'number_not_allowed' }>;
+    };
+
+/** What the visitor typed, checked, and their number checked against the destination policy that applies. */
+export function screenVisitor(
+  target: CallNowTarget,
+  input: VisitorInput,
+  nameRequired: boolean,
+): ScreenedVisitor {
+  const visitor = checkVisitorInput(target, input, nameRequired);
+  if (!visitor.ok) return { ok: false, result: { kind: 'invalid_input', problem: visitor.problem, target } };
+  const { server, client, extension } = target;
+  const policy = effectiveDestinationPolicy(
+    server.destinationPolicy,
+    client.destinationPolicy,
+    extension.destinationPolicy,
+  );
+  const destination = checkDestination(visitor.parsed, policy, server.defaultCountry);
+  if (!destination.allowed)
+    return { ok: false, result: { kind: 'number_not_allowed', rule: destination.rule, target } };
+  return visitor.name === undefined
+    ? { ok: true, phone: visitor.phone }
+    : { ok: true, phone: visitor.phone, name: visitor.name };
 }
 
 /**
@@ -133,9 +176,10 @@ export async function isOwnerOnThePhone(
 
 /**
  * A visitor asks to be called from a CallNow page. Every preference of the page is checked again here, whatever
- * the page showed: callable, within its hours, the owner not on the phone (when they asked), the input valid, and
- * the picture answered (when image validation is on). Input is checked before the picture, so a typing mistake
- * does not use the challenge up.
+ * the page showed: callable, within its hours, the owner not on the phone (when they asked), the input valid, the
+ * number one this page may call, and the picture answered (when image validation is on). Input is checked before
+ * the picture, so a typing mistake does not use the challenge up; nothing is written for a refused request until
+ * the limits, which count it.
  */
 export async function requestCall(
   callNowId: string,
@@ -148,35 +192,58 @@ export async function requestCall(
   const now = ports.clock.now();
   if (!isAvailableAt(preferences.availability, now)) return { kind: 'outside_availability', target };
   if (await isOwnerOnThePhone(ports.store, target, now)) return { kind: 'owner_busy', target };
-  const visitor = checkVisitorInput(target, input, preferences.askCallerName);
-  if (!visitor.ok) return { kind: 'invalid_input', problem: visitor.problem, target };
-  if (preferences.imageValidation) {
+  const visitor = screenVisitor(target, input, preferences.askCallerName);
+  if (!visitor.ok) return visitor.result;
+  if (imageValidationRequired(target, now)) {
     const passed = input.captcha !== undefined && (await checkCaptcha(callNowId, input.captcha, ports));
     if (!passed) return { kind: 'captcha_failed', target };
   }
-  const { phoneNumber, callerName } = input;
-  return placeCall(target, { phoneNumber, callerName }, ports, { nameRequired: preferences.askCallerName });
+  const requestId = ports.newRequestId();
+  const guard = await guardPublicRequest(
+    { target, phone: visitor.phone, sourceIp: input.sourceIp, requestId },
+    ports,
+  );
+  switch (guard.kind) {
+    case 'duplicate':
+      return guard;
+    case 'number_busy':
+    case 'limited':
+      return { ...guard, target };
+    case 'clear':
+      return submitCall(target, visitor, requestId, ports);
+  }
 }
 
 /**
- * Places a call to an extension already known to be callable. The request is written as `queued` and then sent to
- * the site's queue; if the send fails it is marked failed, so no request ever says queued without having been sent.
- * The CallNow page asks for a name when its owner wants one; a program using the Call API never has to give one.
+ * Places a call to an extension already known to be callable, for the Call API: the input and the destination
+ * policy are checked; the name is optional unless `nameRequired`.
  */
 export async function placeCall(
   target: CallNowTarget,
   input: VisitorInput,
-  { store, queue, clock, newRequestId }: RequestCallPorts,
+  ports: RequestCallPorts,
   { nameRequired }: { nameRequired: boolean },
 ): Promise<PlaceCallResult> {
-  const visitor = checkVisitorInput(target, input, nameRequired);
-  if (!visitor.ok) return { kind: 'invalid_input', problem: visitor.problem, target };
+  const visitor = screenVisitor(target, input, nameRequired);
+  if (!visitor.ok) return visitor.result;
+  return submitCall(target, visitor, ports.newRequestId(), ports);
+}
 
+/**
+ * The request is written as `queued` and then sent to the site's queue; if the send fails it is marked failed, so
+ * no request ever says queued without having been sent.
+ */
+async function submitCall(
+  target: CallNowTarget,
+  visitor: { readonly phone: string; readonly name?: string },
+  requestId: string,
+  { store, queue, clock }: RequestCallPorts,
+): Promise<PlaceCallResult> {
   const { extension } = target;
   const now = clock.now();
   const createdAt = now.toISOString();
   const request: CallRequest = {
-    requestId: newRequestId(),
+    requestId,
     callNowId: extension.callNow.callNowId,
     extensionId: extension.extensionId,
     siteId: extension.siteId,
@@ -187,7 +254,7 @@ export async function placeCall(
     expiresAt: new Date(now.getTime() + REQUEST_LIFETIME_SECONDS * 1000).toISOString(),
     statusTimes: { queued: createdAt },
   };
-  await store.createCallRequest(request);
+  await store.createCallRequest(request, target.server.callRequestRetentionDays);
 
   try {
     await queue.send(toCallRequested(request, target));

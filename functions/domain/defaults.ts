@@ -1,5 +1,11 @@
 // What a fresh server and a new extension start with.
-import type { CallNowPreferences, ServerSettings } from './model.ts';
+import { defaultDestinationPolicy } from './destination-policy.ts';
+import {
+  type CallNowPreferences,
+  DEFAULT_CALL_REQUEST_RETENTION_DAYS,
+  DEFAULT_PUBLIC_LIMITS,
+  type ServerSettings,
+} from './model.ts';
 
 export const DEFAULT_ADMIN_USERNAME = 'admin';
 
@@ -11,6 +17,9 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = {
   preferredAgent: 'none',
   requestLimit: { requests: 100, windowSeconds: 60 },
   subnetLimits: [],
+  publicLimits: DEFAULT_PUBLIC_LIMITS,
+  destinationPolicy: defaultDestinationPolicy(),
+  callRequestRetentionDays: DEFAULT_CALL_REQUEST_RETENTION_DAYS,
 };
 
 export function defaultCallNowPreferences(callNowId: string): CallNowPreferences {

@@ -1,7 +1,8 @@
 // Resellers, clients and extensions: who may create, read, change and delete them.
 import type { Principal, TreeNode } from './access.ts';
-import { canAdminister, canSee } from './access.ts';
+import { canAdminister, canSee, isAdmin } from './access.ts';
 import { defaultCallNowPreferences } from './defaults.ts';
+import type { DestinationPolicy } from './destination-policy.ts';
 import { conflict, forbidden, notFound } from './management-errors.ts';
 import type { ManagementStore, Page, PageRequest } from './management-ports.ts';
 import type { Client, Extension, ExtensionType, Reseller } from './model.ts';
@@ -51,6 +52,16 @@ export const loadExtension = async (store: ManagementStore, principal: Principal
 
 function requireAdminister(principal: Principal, node: TreeNode, action: string): void {
   if (!canAdminister(principal, node)) throw forbidden(`${action} needs an account above this level`);
+}
+
+/** Which numbers may be called is the operator's decision: toll fraud costs the server, not the client. */
+function requireAdminForDestinationPolicy(
+  principal: Principal,
+  policy: DestinationPolicy | null | undefined,
+) {
+  if (policy !== undefined && !isAdmin(principal)) {
+    throw forbidden('only the admin account changes a destination policy');
+  }
 }
 
 // Resellers
@@ -128,9 +139,14 @@ export async function updateClient(
   store: ManagementStore,
   principal: Principal,
   clientId: string,
-  change: { name?: string | undefined; callApiManagement?: boolean | undefined },
+  change: {
+    name?: string | undefined;
+    callApiManagement?: boolean | undefined;
+    destinationPolicy?: DestinationPolicy | null | undefined;
+  },
 ): Promise<Client> {
   const client = await loadClient(store, principal, clientId);
+  requireAdminForDestinationPolicy(principal, change.destinationPolicy);
   if (change.callApiManagement !== undefined)
     requireAdminister(principal, clientNode(client), 'changing a permission');
   const updated = { ...client, ...definedOnly(change) };
@@ -232,9 +248,12 @@ export async function updateExtension(
   store: ManagementStore,
   principal: Principal,
   extensionId: string,
-  change: { readonly [K in keyof Omit<ExtensionInput, 'clientId'>]?: ExtensionInput[K] | undefined },
+  change: { readonly [K in keyof Omit<ExtensionInput, 'clientId'>]?: ExtensionInput[K] | undefined } & {
+    readonly destinationPolicy?: DestinationPolicy | null | undefined;
+  },
 ): Promise<Extension> {
   const extension = await loadExtension(store, principal, extensionId);
+  requireAdminForDestinationPolicy(principal, change.destinationPolicy);
   if (ADMINISTERED_EXTENSION_FIELDS.some((field) => change[field] !== undefined)) {
     requireAdminister(
       principal,

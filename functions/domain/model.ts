@@ -3,6 +3,7 @@
 import { CALL_STATES, FAILURE_REASONS } from '../../contracts/call-states.ts';
 import { E164Schema, PRESENCE_STATES } from '../../contracts/messages.ts';
 import * as z from '../../contracts/zod.ts';
+import { DestinationPolicySchema, defaultDestinationPolicy } from './destination-policy.ts';
 
 export const PREFERRED_AGENTS = ['none', 'isymphony-1.9.0-rev140', 'isymphony-2.0'] as const;
 export type PreferredAgent = (typeof PREFERRED_AGENTS)[number];
@@ -34,6 +35,25 @@ export const AvailabilitySchema = z.object({
 });
 export type Availability = z.infer<typeof AvailabilitySchema>;
 
+/** The public page's limits, each counted in fixed windows with one atomic update per check. */
+export const PublicLimitsSchema = z.object({
+  /** Requests from one visitor address (IPv6: one /64), all pages together. */
+  perVisitorAddress: RequestLimitSchema,
+  /** Calls to one phone number, all pages and addresses together. */
+  perDestinationNumber: RequestLimitSchema,
+  /** Requests on one CallNow page: a burst cap. */
+  perCallNowId: RequestLimitSchema,
+});
+export type PublicLimits = z.infer<typeof PublicLimitsSchema>;
+
+export const DEFAULT_PUBLIC_LIMITS: PublicLimits = {
+  perVisitorAddress: { requests: 5, windowSeconds: 600 },
+  perDestinationNumber: { requests: 3, windowSeconds: 3600 },
+  perCallNowId: { requests: 30, windowSeconds: 60 },
+};
+
+export const DEFAULT_CALL_REQUEST_RETENTION_DAYS = 30;
+
 export const ServerSettingsSchema = z.object({
   /** The server-wide Call API switch. */
   callApiEnabled: z.boolean(),
@@ -47,6 +67,14 @@ export const ServerSettingsSchema = z.object({
   requestLimit: z._default(RequestLimitSchema, { requests: 100, windowSeconds: 60 }),
   /** "Subnet or IP address {cidr} limit {requestsPerMinute} requests / 60 seconds"; the most specific match applies. */
   subnetLimits: z._default(z.array(SubnetLimitSchema), []),
+  publicLimits: z._default(PublicLimitsSchema, DEFAULT_PUBLIC_LIMITS),
+  /** Which numbers a page may call; clients and extensions may carry their own, which then wins whole. */
+  destinationPolicy: z._default(DestinationPolicySchema, defaultDestinationPolicy),
+  /** Call requests are deleted (DynamoDB TTL) this many days after they expire. */
+  callRequestRetentionDays: z._default(
+    z.number().check(z.int(), z.gte(1), z.lte(3650)),
+    DEFAULT_CALL_REQUEST_RETENTION_DAYS,
+  ),
 });
 export type ServerSettings = z.infer<typeof ServerSettingsSchema>;
 
@@ -63,6 +91,8 @@ export const ClientSchema = z.object({
   resellerId: z.string(),
   name: z.string(),
   callApiManagement: z.boolean(),
+  /** Overrides the server's destination policy for the client's extensions; null or absent: the server's. */
+  destinationPolicy: z.optional(z.nullable(DestinationPolicySchema)),
 });
 export type Client = z.infer<typeof ClientSchema>;
 
@@ -117,6 +147,8 @@ export const ExtensionSchema = z.object({
   callApiAccess: z.boolean(),
   /** What the visitor's phone shows when the PBX calls them (E.164); the site's default when absent. */
   visitorCallerId: z.optional(E164Schema),
+  /** Overrides the client's and the server's destination policy; null or absent: theirs. */
+  destinationPolicy: z.optional(z.nullable(DestinationPolicySchema)),
   callNow: CallNowPreferencesSchema,
 });
 export type Extension = z.infer<typeof ExtensionSchema>;
@@ -127,6 +159,8 @@ export interface CallNowTarget {
   readonly reseller: Reseller;
   readonly client: Client;
   readonly extension: Extension;
+  /** Image validation is forced on for this CallNow ID until then, because its limits kept tripping. */
+  readonly shieldedUntil?: string;
 }
 
 export const CallRequestSchema = z.object({

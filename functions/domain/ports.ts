@@ -3,12 +3,13 @@ import type { CallState, FailureReason } from '../../contracts/call-states.ts';
 import type { SiteQueueMessage } from '../../contracts/messages.ts';
 import type { CaptchaChallenge } from './captcha.ts';
 import type { CallNowTarget, CallRequest, ExtensionPresenceRecord } from './model.ts';
+import type { LimitCheck, LimitOutcome } from './rate-limits.ts';
 
 export interface CallNowStore {
   /** The extension behind a CallNow ID with its owner chain and the server settings, or undefined if any is missing. */
   getCallNowTarget(callNowId: string): Promise<CallNowTarget | undefined>;
-  /** Writes a new request; fails with RequestExistsError if the id is taken. */
-  createCallRequest(request: CallRequest): Promise<void>;
+  /** Writes a new request, kept `retentionDays` after it expires; fails with RequestExistsError if the id is taken. */
+  createCallRequest(request: CallRequest, retentionDays: number): Promise<void>;
   getCallRequest(requestId: string): Promise<CallRequest | undefined>;
   /**
    * Moves a request forward to `status` in one conditional write; a move that is not forward
@@ -26,6 +27,27 @@ export interface CallNowStore {
    * gets it, so a challenge is answered at most once. Undefined when it is unknown or already taken.
    */
   takeCaptchaChallenge(challengeId: string): Promise<CaptchaChallenge | undefined>;
+  /** Counts one hit in the subject's current window, refusing it (and counting nothing) at the limit. */
+  hit(check: LimitCheck, nowMs: number): Promise<LimitOutcome>;
+  /** Forces image validation on for a CallNow ID until `until` (an ISO instant). */
+  raiseShield(callNowId: string, until: string): Promise<void>;
+  /** Takes the hold on a number if nobody has it; otherwise answers who holds it, changing nothing. */
+  claimDestination(hold: DestinationHold): Promise<'claimed' | DestinationHold>;
+  /** Takes the hold over from `previousRequestId`, if that request still has it. */
+  replaceDestinationHold(hold: DestinationHold, previousRequestId: string): Promise<boolean>;
+  /** Lets go of a number, if `requestId` still holds it. */
+  releaseDestination(phone: string, requestId: string): Promise<void>;
+  /** The key that signs the form's CSRF tokens: made once for the deployment, on first use, and kept. */
+  formSigningKey(): Promise<Uint8Array>;
+}
+
+/** One request in progress per destination number: the hold says which. */
+export interface DestinationHold {
+  /** E.164. */
+  readonly phone: string;
+  readonly requestId: string;
+  readonly callNowId: string;
+  readonly heldAt: string;
 }
 
 export interface CallRequestChange {

@@ -1,9 +1,10 @@
 // The server's Call API settings (the "Call API" tab): admin only; the password is write-only.
 import { isAdmin, type Principal } from './access.ts';
 import { DEFAULT_SERVER_SETTINGS } from './defaults.ts';
+import type { DestinationPolicy } from './destination-policy.ts';
 import { forbidden, invalid } from './management-errors.ts';
 import type { ManagementStore } from './management-ports.ts';
-import type { PreferredAgent, RequestLimit, ServerSettings, SubnetLimit } from './model.ts';
+import type { PreferredAgent, PublicLimits, RequestLimit, ServerSettings, SubnetLimit } from './model.ts';
 import { parseCidr } from './rate-limits.ts';
 
 export interface CallApiSettingsView {
@@ -14,6 +15,9 @@ export interface CallApiSettingsView {
   readonly preferredAgent: PreferredAgent;
   readonly subnetLimits: readonly SubnetLimit[];
   readonly defaultCountry: string;
+  readonly publicLimits: PublicLimits;
+  readonly destinationPolicy: DestinationPolicy;
+  readonly callRequestRetentionDays: number;
 }
 
 export interface CallApiSettingsInput {
@@ -25,6 +29,10 @@ export interface CallApiSettingsInput {
   readonly preferredAgent: PreferredAgent;
   readonly subnetLimits: readonly SubnetLimit[];
   readonly defaultCountry: string;
+  /** Absent: kept as they are (as are the two below). */
+  readonly publicLimits?: PublicLimits | undefined;
+  readonly destinationPolicy?: DestinationPolicy | undefined;
+  readonly callRequestRetentionDays?: number | undefined;
 }
 
 export interface PasswordHasher {
@@ -73,10 +81,13 @@ export async function putCallApiSettings(
     }
     adminPasswordHash = await passwords.hash(input.password.new);
   }
-  const { password: _, ...settings } = input;
+  const { password: _, publicLimits, destinationPolicy, callRequestRetentionDays, ...settings } = input;
   const next: ServerSettings = {
     ...settings,
     subnetLimits: [...settings.subnetLimits],
+    publicLimits: publicLimits ?? current.publicLimits,
+    destinationPolicy: destinationPolicy ?? current.destinationPolicy,
+    callRequestRetentionDays: callRequestRetentionDays ?? current.callRequestRetentionDays,
     ...(adminPasswordHash === undefined ? {} : { adminPasswordHash }),
   };
   await store.putServerSettings(next, current.adminPasswordHash);

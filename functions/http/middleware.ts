@@ -1,25 +1,40 @@
-// The one place that turns errors into HTTP responses: our HttpErrors are shown, anything else is logged and hidden.
+// The one place that turns errors into HTTP responses (our HttpErrors are shown, anything else is logged and
+// hidden), and that adds HSTS to every answer served over TLS.
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { describeError, log } from '../lib/log.ts';
 import { errorPayload, HttpError } from './errors.ts';
 import { jsonResponse } from './responses.ts';
 
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
+
+type Request = middy.Request<APIGatewayProxyEventV2, APIGatewayProxyResultV2>;
+
+/** Behind API Gateway every request came over https; the local stack speaks plain http and must not send HSTS. */
+function addTransportSecurity(request: Request): void {
+  const { response } = request;
+  if (request.event.headers['x-forwarded-proto'] !== 'https' || !response || typeof response === 'string')
+    return;
+  response.headers = { ...response.headers, 'strict-transport-security': STRICT_TRANSPORT_SECURITY };
+}
+
 export function httpErrors(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
   return {
+    after: async (request) => addTransportSecurity(request),
     onError: async (request) => {
       const { error } = request;
       if (error instanceof HttpError) {
         request.response = jsonResponse(error.statusCode, errorPayload(error), { ...error.headers });
-        return;
+      } else {
+        log.error('request failed', { routeKey: request.event.routeKey, ...describeError(error) });
+        const hidden = new HttpError(
+          500,
+          'internal_error',
+          'something went wrong on our side; please try again',
+        );
+        request.response = jsonResponse(500, errorPayload(hidden));
       }
-      log.error('request failed', { routeKey: request.event.routeKey, ...describeError(error) });
-      const hidden = new HttpError(
-        500,
-        'internal_error',
-        'something went wrong on our side; please try again',
-      );
-      request.response = jsonResponse(500, errorPayload(hidden));
+      addTransportSecurity(request);
     },
   };
 }

@@ -22,7 +22,7 @@ export const METRIC = {
   timeToRingMs: 'TimeToRingMs',
 } as const;
 
-export type CallRequestRejection = Exclude<RequestCallResult['kind'], 'accepted'>;
+export type CallRequestRejection = Exclude<RequestCallResult['kind'], 'accepted' | 'duplicate'>;
 
 // A Record, so that a new way of refusing a request does not compile until it is listed here (and on the dashboard).
 const REJECTIONS: Readonly<Record<CallRequestRejection, true>> = {
@@ -32,6 +32,9 @@ const REJECTIONS: Readonly<Record<CallRequestRejection, true>> = {
   captcha_failed: true,
   invalid_input: true,
   pbx_unreachable: true,
+  number_not_allowed: true,
+  number_busy: true,
+  limited: true,
 };
 
 /** Every way requestCall can refuse a request: the values of CallRequestRejected's `reason`. */

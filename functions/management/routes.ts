@@ -43,6 +43,7 @@ import { HttpError } from '../http/errors.ts';
 import { httpErrors } from '../http/middleware.ts';
 import { bodyFields, parseInput } from '../http/request.ts';
 import { jsonResponse } from '../http/responses.ts';
+import { log } from '../lib/log.ts';
 import { buttonSnippet, widgetSnippet } from '../public/widget.ts';
 import { InvalidCursorError } from '../store/dynamo-management-store.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -228,6 +229,11 @@ export function createManagementHandler(ports: ManagementPorts) {
         throw new HttpError(400, 'invalid_request', result.problem.message, {
           [result.problem.field]: [result.problem.message],
         });
+      case 'number_not_allowed': {
+        log.warn('call to a refused number', { extensionId: input.extensionId, rule: result.rule });
+        const message = 'the destination policy does not allow calls to this number';
+        throw new HttpError(422, 'number_not_allowed', message, { phoneNumber: [message] });
+      }
       case 'pbx_unreachable':
         throw new HttpError(
           503,

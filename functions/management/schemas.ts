@@ -4,10 +4,12 @@ import { hasControlCharacters, TOKEN_PATTERN } from '../../contracts/ami-safe.ts
 import { E164Schema, SiteIdSchema } from '../../contracts/messages.ts';
 import * as z from '../../contracts/zod.ts';
 import { CHOSEN_CALLNOW_ID_PATTERN, MAX_MESSAGE_LENGTH } from '../domain/callnow-preferences.ts';
+import { DestinationPolicySchema } from '../domain/destination-policy.ts';
 import {
   AvailabilitySchema,
   EXTENSION_TYPES,
   PREFERRED_AGENTS,
+  type PublicLimitsSchema,
   RequestLimitSchema,
   SubnetLimitSchema,
 } from '../domain/model.ts';
@@ -23,6 +25,15 @@ const MessageSchema = z.string().check(
   ),
 );
 
+const StrictRequestLimitSchema = z.strictObject(RequestLimitSchema.shape);
+const StrictPublicLimitsSchema = z.strictObject({
+  perVisitorAddress: StrictRequestLimitSchema,
+  perDestinationNumber: StrictRequestLimitSchema,
+  perCallNowId: StrictRequestLimitSchema,
+} satisfies Record<keyof typeof PublicLimitsSchema.shape, unknown>);
+/** Which numbers pages may call; on a client or an extension, null removes its own policy. */
+const StrictDestinationPolicySchema = z.strictObject(DestinationPolicySchema.shape);
+
 export const ResellerCreateSchema = z.strictObject({
   name: NameSchema,
   callApiManagement: z.optional(z.boolean()),
@@ -37,7 +48,11 @@ export const ClientCreateSchema = z.strictObject({
   name: NameSchema,
   callApiManagement: z.optional(z.boolean()),
 });
-export const ClientPatchSchema = ResellerPatchSchema;
+export const ClientPatchSchema = z.strictObject({
+  ...ResellerPatchSchema.shape,
+  /** Admin only. */
+  destinationPolicy: z.optional(z.nullable(StrictDestinationPolicySchema)),
+});
 
 const extensionFields = {
   number: z
@@ -61,6 +76,8 @@ export const ExtensionPatchSchema = z.strictObject({
   callApiManagement: extensionFields.callApiManagement,
   callApiAccess: extensionFields.callApiAccess,
   visitorCallerId: extensionFields.visitorCallerId,
+  /** Admin only. */
+  destinationPolicy: z.optional(z.nullable(StrictDestinationPolicySchema)),
 });
 
 /** A web origin as browsers send it: https, a host name and an optional port, no path. */
@@ -107,10 +124,14 @@ export const CallApiSettingsSchema = z.strictObject({
       new: z.string().check(z.minLength(12, 'must be at least 12 characters'), z.maxLength(256)),
     }),
   ),
-  requestLimit: z.strictObject(RequestLimitSchema.shape),
+  requestLimit: StrictRequestLimitSchema,
   preferredAgent: z.enum(PREFERRED_AGENTS),
   subnetLimits: z.array(z.strictObject(SubnetLimitSchema.shape)).check(z.maxLength(100)),
   defaultCountry: z.string().check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as US')),
+  /** Absent: kept as they are. */
+  publicLimits: z.optional(StrictPublicLimitsSchema),
+  destinationPolicy: z.optional(StrictDestinationPolicySchema),
+  callRequestRetentionDays: z.optional(z.number().check(z.int(), z.gte(1), z.lte(3650))),
 });
 
 export const ApiKeyCreateSchema = z.strictObject({

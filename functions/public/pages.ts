@@ -100,7 +100,9 @@ const SCRIPT = withoutIndentation(`
 
   const useCaptcha = (captcha) => {
     const image = byId('captcha-image');
-    if (!captcha || !byId('captcha-question')) return;
+    if (!captcha) return;
+    // The page was drawn before it needed a picture (it is now under attack): draw it again, with one.
+    if (!byId('captcha-question')) { location.reload(); return; }
     if (image && captcha.image) image.src = captcha.image;
     byId('captcha-question').textContent = captcha.question;
     field('captchaId').value = captcha.challengeId;
@@ -372,6 +374,8 @@ export interface CallNowPageView {
   /** The owner is on another call (and asked not to be called then). */
   readonly busy: boolean;
   readonly captcha?: CaptchaView;
+  /** The form's CSRF token, bound to this CallNow ID. */
+  readonly formToken: string;
   readonly values?: { readonly phoneNumber?: string | undefined; readonly callerName?: string | undefined };
   /** A problem with one field, or with the whole request (no field). */
   readonly error?: { readonly field?: FormField; readonly text: string };
@@ -434,6 +438,7 @@ ${errorFor('captcha')}
 ${view.message ? `<p class="message">${escapeHtml(view.message)}</p>` : ''}
 ${notices.join('\n')}
 <form id="call-form" method="post" action="${pagePath}/requests${query}">
+<input type="hidden" name="csrfToken" value="${escapeHtml(view.formToken)}">
 ${nameField}
 <label for="phoneNumber">${escapeHtml(texts.phoneLabel)}</label>
 <input id="phoneNumber" name="phoneNumber" type="tel" required maxlength="32" autocomplete="tel" inputmode="tel" value="${value(view.values?.phoneNumber)}" aria-describedby="phoneNumber-hint phoneNumber-error"${invalid('phoneNumber')}>

@@ -10,6 +10,7 @@ import type {
 import { TOKEN_PATTERN } from '../../contracts/ami-safe.ts';
 import { maskPhoneNumber } from '../../contracts/log-masking.ts';
 import * as z from '../../contracts/zod.ts';
+import { imageValidationRequired } from '../domain/abuse.ts';
 import { isAvailableAt } from '../domain/availability.ts';
 import {
   callRequestStatus,
@@ -20,8 +21,10 @@ import {
 } from '../domain/call-requests.ts';
 import { cancelCallRequest } from '../domain/cancel.ts';
 import { type CaptchaChallenge, type CaptchaRandom, issueCaptcha } from '../domain/captcha.ts';
+import { issueFormToken, isValidFormToken } from '../domain/form-tokens.ts';
 import type { CallNowTarget, CallRequest, ExtensionPresenceRecord } from '../domain/model.ts';
-import type { CallNowStore, CallRequestChange } from '../domain/ports.ts';
+import type { CallNowStore, CallRequestChange, DestinationHold } from '../domain/ports.ts';
+import type { LimitCheck } from '../domain/rate-limits.ts';
 import { errorPayload, HttpError } from '../http/errors.ts';
 import { httpErrors } from '../http/middleware.ts';
 import { bodyFields, bodyFormat, parseInput, prefersHtml } from '../http/request.ts';
@@ -62,6 +65,8 @@ export const VisitorRequestSchema = z.strictObject({
   captcha: z.optional(z.string().check(z.maxLength(64))),
   /** The challenge the answer is for, as the page gave it. */
   captchaId: z.optional(z.string().check(z.maxLength(100))),
+  /** The form's CSRF token, as the page drew it; required for form posts, ignored in JSON. */
+  csrfToken: z.optional(z.string().check(z.maxLength(100))),
 });
 type VisitorRequest = z.infer<typeof VisitorRequestSchema>;
 
@@ -88,8 +93,8 @@ class InvocationStore implements CallNowStore {
     }
     return target;
   }
-  createCallRequest(request: CallRequest) {
-    return this.store.createCallRequest(request);
+  createCallRequest(request: CallRequest, retentionDays: number) {
+    return this.store.createCallRequest(request, retentionDays);
   }
   getCallRequest(requestId: string) {
     return this.store.getCallRequest(requestId);
@@ -109,15 +114,65 @@ class InvocationStore implements CallNowStore {
   takeCaptchaChallenge(challengeId: string) {
     return this.store.takeCaptchaChallenge(challengeId);
   }
+  hit(check: LimitCheck, nowMs: number) {
+    return this.store.hit(check, nowMs);
+  }
+  raiseShield(callNowId: string, until: string) {
+    return this.store.raiseShield(callNowId, until);
+  }
+  claimDestination(hold: DestinationHold) {
+    return this.store.claimDestination(hold);
+  }
+  replaceDestinationHold(hold: DestinationHold, previousRequestId: string) {
+    return this.store.replaceDestinationHold(hold, previousRequestId);
+  }
+  releaseDestination(phone: string, requestId: string) {
+    return this.store.releaseDestination(phone, requestId);
+  }
+  formSigningKey() {
+    return this.store.formSigningKey();
+  }
 }
 
 function statusPath(callNowId: string, requestId: string): string {
   return `/callnow/${encodeURIComponent(callNowId)}/requests/${encodeURIComponent(requestId)}`;
 }
 
+/** Where this page is served from, as a browser names it in `Origin`. */
+function ownOrigin(event: APIGatewayProxyEventV2): string {
+  return `${event.headers['x-forwarded-proto'] ?? 'https'}://${event.requestContext.domainName}`;
+}
+
 function absoluteUrl(event: APIGatewayProxyEventV2, path: string): string {
-  const scheme = event.headers['x-forwarded-proto'] ?? 'https';
-  return `${scheme}://${event.requestContext.domainName}${path}`;
+  return `${ownOrigin(event)}${path}`;
+}
+
+/**
+ * Only this site and the origins the owner allowed for the widget may change anything. A browser names the page a
+ * request comes from in `Origin`, except that under `referrer-policy: no-referrer` (ours) a form post says `null`:
+ * then its fetch metadata tells same-site from cross-site. With neither it is a program, not a browser another site
+ * could steer.
+ */
+function isAllowedOrigin(event: APIGatewayProxyEventV2, target: CallNowTarget | undefined): boolean {
+  const origin = event.headers.origin?.toLowerCase();
+  if (origin !== undefined && origin !== 'null') {
+    return (
+      origin === ownOrigin(event).toLowerCase() ||
+      (target?.extension.callNow.allowedOrigins.includes(origin) ?? false)
+    );
+  }
+  const site = event.headers['sec-fetch-site'];
+  return site === undefined || site === 'same-origin' || site === 'none';
+}
+
+async function requireAllowedOrigin(event: APIGatewayProxyEventV2, store: CallNowStore, callNowId: string) {
+  if (!isAllowedOrigin(event, await findCallableTarget(store, callNowId))) {
+    throw new HttpError(
+      403,
+      'origin_not_allowed',
+      'requests from this web site are not accepted by this page',
+    );
+  }
 }
 
 const queryOf = (event: APIGatewayProxyEventV2, name: string) => event.queryStringParameters?.[name];
@@ -171,6 +226,15 @@ const notFoundJson = (headers: Record<string, string> = {}) =>
 
 export function createPublicHandler(ports: PublicPorts) {
   const random = ports.random ?? cryptoRandom;
+  let formKey: Promise<Uint8Array> | undefined;
+  /** Read once per container; a failed read is tried again on the next request. */
+  function formSigningKey(): Promise<Uint8Array> {
+    formKey ??= ports.store.formSigningKey().catch((error: unknown) => {
+      formKey = undefined;
+      throw error;
+    });
+    return formKey;
+  }
 
   async function newCaptcha(store: CallNowStore, callNowId: string, texts: Catalogue): Promise<CaptchaView> {
     const puzzle = await issueCaptcha(callNowId, { store, clock: ports.clock, random });
@@ -190,12 +254,14 @@ export function createPublicHandler(ports: PublicPorts) {
     const preferences = target.extension.callNow;
     const now = ports.clock.now();
     const hours = hoursView(target, now, language, texts);
-    const [busy, captcha] = await Promise.all([
+    const [busy, captcha, key] = await Promise.all([
       extras.busy ?? (hours?.closedText === undefined && isOwnerOnThePhone(store, target, now)),
-      preferences.imageValidation ? newCaptcha(store, callNowId, texts) : undefined,
+      imageValidationRequired(target, now) ? newCaptcha(store, callNowId, texts) : undefined,
+      formSigningKey(),
     ]);
     return renderCallNowPage({
       callNowId,
+      formToken: issueFormToken(key, callNowId, now.getTime()),
       language,
       visitorChooses,
       message: preferences.message,
@@ -251,6 +317,7 @@ export function createPublicHandler(ports: PublicPorts) {
     const format = bodyFormat(event);
     const fields = bodyFields(event, format);
     const asHtml = format === 'form';
+    await requireAllowedOrigin(event, store, callNowId);
     let input: VisitorRequest;
     if (asHtml) {
       // A form the schema refuses comes back as the page with the problem, not as a JSON error.
@@ -264,14 +331,32 @@ export function createPublicHandler(ports: PublicPorts) {
         return formProblem(event, store, callNowId, target, 400, {}, { field, key });
       }
       input = parsed.data;
+      const key = await formSigningKey();
+      if (!isValidFormToken(key, callNowId, input.csrfToken, ports.clock.now().getTime())) {
+        const target = await findCallableTarget(store, callNowId);
+        if (!target) return notAvailableHtml(event);
+        return formProblem(event, store, callNowId, target, 403, input, { key: 'error_form_expired' });
+      }
     } else {
       input = parseInput(VisitorRequestSchema, fields);
     }
-    const { captcha, captchaId, ...visitor } = input;
+    const { captcha, captchaId, csrfToken: _, ...visitor } = input;
     const answer = captchaId === undefined ? undefined : { challengeId: captchaId, answer: captcha ?? '' };
-    const result = await requestCall(callNowId, { ...visitor, captcha: answer }, { ...ports, store });
+    const sourceIp = event.requestContext.http.sourceIp;
+    const result = await requestCall(
+      callNowId,
+      { ...visitor, captcha: answer, sourceIp },
+      { ...ports, store },
+    );
     if (result.kind === 'accepted') metrics.callRequested();
-    else metrics.callRequestRejected(result.kind);
+    else if (result.kind !== 'duplicate') metrics.callRequestRejected(result.kind);
+    if (result.kind === 'number_not_allowed') {
+      log.warn('call to a refused number', {
+        callNowId,
+        rule: result.rule,
+        visitor: maskPhoneNumber(visitor.phoneNumber),
+      });
+    }
 
     switch (result.kind) {
       case 'not_available':
@@ -313,6 +398,40 @@ export function createPublicHandler(ports: PublicPorts) {
         }
         throw new HttpError(400, code, message, { [field]: [message] });
       }
+      case 'number_not_allowed': {
+        const message = 'this number cannot be called from this page';
+        if (asHtml) {
+          return formProblem(event, store, callNowId, result.target, 422, input, {
+            field: 'phoneNumber',
+            key: 'error_number_not_allowed',
+            busy: false,
+          });
+        }
+        throw new HttpError(422, 'number_not_allowed', message, { phoneNumber: [message] });
+      }
+      case 'limited':
+      case 'number_busy': {
+        const retryAfter = { 'retry-after': String(result.retryAfterSeconds) };
+        const [status, key, code, message] =
+          result.kind === 'limited'
+            ? ([
+                429,
+                'error_too_many_requests',
+                'too_many_requests',
+                'too many requests; try again later',
+              ] as const)
+            : ([
+                409,
+                'error_call_in_progress',
+                'call_in_progress',
+                'a call to this number is already under way; try again when it has ended',
+              ] as const);
+        if (asHtml) {
+          const page = await formProblem(event, store, callNowId, result.target, status, input, { key });
+          return { ...page, headers: { ...page.headers, ...retryAfter } };
+        }
+        throw new HttpError(status, code, message, undefined, retryAfter);
+      }
       case 'captcha_failed': {
         if (asHtml) {
           return formProblem(event, store, callNowId, result.target, 400, input, {
@@ -346,9 +465,15 @@ export function createPublicHandler(ports: PublicPorts) {
         }
         throw new HttpError(503, 'pbx_unavailable', message, undefined, { 'retry-after': '60' });
       }
+      case 'duplicate':
       case 'accepted': {
         const { requestId, visitorPhone } = result.request;
-        log.info('call requested', { callNowId, requestId, visitor: maskPhoneNumber(visitorPhone) });
+        const duplicate = result.kind === 'duplicate';
+        log.info(duplicate ? 'call asked for again while under way' : 'call requested', {
+          callNowId,
+          requestId,
+          visitor: maskPhoneNumber(visitorPhone),
+        });
         const path = statusPath(callNowId, requestId);
         if (asHtml) {
           // The status page does not read the owner's preferences: the language goes along in the link.
@@ -356,7 +481,10 @@ export function createPublicHandler(ports: PublicPorts) {
           const language = target ? pageLanguage(event, target).language : visitorLanguage(event).language;
           return seeOther(`${path}?lang=${language}`);
         }
-        return jsonResponse(202, { requestId, statusUrl: absoluteUrl(event, path) }, { location: path });
+        const statusUrl = absoluteUrl(event, path);
+        return jsonResponse(202, duplicate ? { requestId, statusUrl, duplicate } : { requestId, statusUrl }, {
+          location: path,
+        });
       }
     }
   }
@@ -407,7 +535,13 @@ export function createPublicHandler(ports: PublicPorts) {
     }
   }
 
-  async function cancelJson(store: CallNowStore, callNowId: string, requestId: string) {
+  async function cancelJson(
+    event: APIGatewayProxyEventV2,
+    store: CallNowStore,
+    callNowId: string,
+    requestId: string,
+  ) {
+    await requireAllowedOrigin(event, store, callNowId);
     switch (await cancel(store, callNowId, requestId)) {
       case 'not_found':
         throw new HttpError(404, 'not_found', 'no such call request');
@@ -438,6 +572,7 @@ export function createPublicHandler(ports: PublicPorts) {
     callNowId: string,
     requestId: string,
   ) {
+    await requireAllowedOrigin(event, store, callNowId);
     const outcome = await cancel(store, callNowId, requestId);
     if (outcome === 'not_found') return notAvailableHtml(event);
     const lang = queryOf(event, 'lang');
@@ -449,7 +584,7 @@ export function createPublicHandler(ports: PublicPorts) {
 
   async function captchaJson(event: APIGatewayProxyEventV2, store: CallNowStore, callNowId: string) {
     const target = await findCallableTarget(store, callNowId);
-    if (!target?.extension.callNow.imageValidation) return notFoundJson();
+    if (!target || !imageValidationRequired(target, ports.clock.now())) return notFoundJson();
     const texts = catalogue(pageLanguage(event, target).language);
     return jsonResponse(200, await newCaptcha(store, callNowId, texts));
   }
@@ -516,7 +651,7 @@ export function createPublicHandler(ports: PublicPorts) {
         ? fill(texts.pageTitle, { name: target.extension.ownerName })
         : texts.pageTitleAnonymous,
       askCallerName: preferences.askCallerName,
-      imageValidation: preferences.imageValidation,
+      imageValidation: imageValidationRequired(target, ports.clock.now()),
       texts: {
         ...scriptTexts(texts),
         nameLabel: texts.nameLabel,
@@ -571,7 +706,7 @@ export function createPublicHandler(ports: PublicPorts) {
           return withCors(event, store, callNowId, () => showStatus(event, store, callNowId, requestId));
         case 'DELETE /callnow/{callNowId}/requests/{requestId}':
           if (!known) return notFoundJson();
-          return withCors(event, store, callNowId, () => cancelJson(store, callNowId, requestId));
+          return withCors(event, store, callNowId, () => cancelJson(event, store, callNowId, requestId));
         case 'POST /callnow/{callNowId}/requests/{requestId}/cancel':
           return known ? cancelForm(event, store, callNowId, requestId) : notAvailableHtml(event);
         case 'GET /callnow/{callNowId}/captcha':

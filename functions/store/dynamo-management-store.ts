@@ -6,7 +6,6 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from '../../contracts/zod.ts';
 import { TABLE_KEYS } from '../../infra/resources.ts';
@@ -29,7 +28,8 @@ import {
   type ServerSettings,
   ServerSettingsSchema,
 } from '../domain/model.ts';
-import { type LimitCheck, type LimitOutcome, windowStart } from '../domain/rate-limits.ts';
+import type { LimitCheck, LimitOutcome } from '../domain/rate-limits.ts';
+import { hitCounter, readCounter } from './counters.ts';
 import { CallNowIdRecordSchema, keys, ownerKeys } from './records.ts';
 
 type Key = { pk: string; sk: string };
@@ -251,36 +251,12 @@ export class DynamoManagementStore implements ManagementStore {
     return this.queryOwnerIndex(ApiKeyRecordSchema, 'APIKEYS', undefined, page);
   }
 
-  async hit({ subject, limit, windowSeconds }: LimitCheck, nowMs: number): Promise<LimitOutcome> {
-    const start = windowStart(nowMs, windowSeconds);
-    const end = start + windowSeconds;
-    try {
-      await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.counter(subject, start),
-          UpdateExpression: 'ADD hits :one SET #ttl = if_not_exists(#ttl, :expires)',
-          ConditionExpression: 'attribute_not_exists(hits) OR hits < :limit',
-          ExpressionAttributeNames: { '#ttl': TABLE_KEYS.timeToLiveAttribute },
-          ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':expires': end + 60 },
-        }),
-      );
-      return { allowed: true };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(end - nowMs / 1000)) };
-    }
+  hit(check: LimitCheck, nowMs: number): Promise<LimitOutcome> {
+    return hitCounter(this.documents, this.tableName, check, nowMs);
   }
 
-  async countHits({ subject, limit, windowSeconds }: LimitCheck, nowMs: number): Promise<LimitOutcome> {
-    const start = windowStart(nowMs, windowSeconds);
-    const item = await this.get(keys.counter(subject, start));
-    const hits = typeof item?.hits === 'number' ? item.hits : 0;
-    if (hits < limit) return { allowed: true };
-    return {
-      allowed: false,
-      retryAfterSeconds: Math.max(1, Math.ceil(start + windowSeconds - nowMs / 1000)),
-    };
+  countHits(check: LimitCheck, nowMs: number): Promise<LimitOutcome> {
+    return readCounter(this.documents, this.tableName, check, nowMs);
   }
 
   private resellerItem(reseller: Reseller): Item {

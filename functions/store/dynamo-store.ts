@@ -1,4 +1,5 @@
 // The CallNow store on DynamoDB: one table, single-item conditional writes, no transactions.
+import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -22,8 +23,15 @@ import {
   ResellerSchema,
   ServerSettingsSchema,
 } from '../domain/model.ts';
-import { type CallNowStore, type CallRequestChange, RequestExistsError } from '../domain/ports.ts';
-import { CALL_REQUEST_RETENTION_SECONDS, CallNowIdRecordSchema, keys } from './records.ts';
+import {
+  type CallNowStore,
+  type CallRequestChange,
+  type DestinationHold,
+  RequestExistsError,
+} from '../domain/ports.ts';
+import type { LimitCheck, LimitOutcome } from '../domain/rate-limits.ts';
+import { hitCounter } from './counters.ts';
+import { CallNowIdRecordSchema, DestinationHoldRecordSchema, keys, ShieldRecordSchema } from './records.ts';
 
 type Key = { pk: string; sk: string };
 
@@ -33,7 +41,7 @@ export class DynamoCallNowStore implements CallNowStore {
     private readonly tableName: string,
   ) {}
 
-  /** Two round trips: the CallNow ID's pointer, then the four records of the chain in one batch. */
+  /** Two round trips: the CallNow ID's pointer, then the four records of the chain and the shield in one batch. */
   async getCallNowTarget(callNowId: string): Promise<CallNowTarget | undefined> {
     const pointer = CallNowIdRecordSchema.safeParse(await this.get(keys.callNowId(callNowId)));
     if (!pointer.success) return undefined;
@@ -43,6 +51,7 @@ export class DynamoCallNowStore implements CallNowStore {
       keys.reseller(resellerId),
       keys.client(clientId),
       keys.extension(extensionId),
+      keys.shield(callNowId),
     ];
     const items = await this.batchGet(wanted);
     const find = (key: Key) => items.find((item) => item.pk === key.pk && item.sk === key.sk);
@@ -53,11 +62,18 @@ export class DynamoCallNowStore implements CallNowStore {
     if (!server.success || !reseller.success || !client.success || !extension.success) return undefined;
     // A pointer left behind by a CallNow ID change must not lead to the extension.
     if (extension.data.callNow.callNowId !== callNowId) return undefined;
-    return { server: server.data, reseller: reseller.data, client: client.data, extension: extension.data };
+    const target = {
+      server: server.data,
+      reseller: reseller.data,
+      client: client.data,
+      extension: extension.data,
+    };
+    const shield = ShieldRecordSchema.safeParse(find(keys.shield(callNowId)));
+    return shield.success ? { ...target, shieldedUntil: shield.data.until } : target;
   }
 
-  async createCallRequest(request: CallRequest): Promise<void> {
-    const ttl = Math.floor(Date.parse(request.expiresAt) / 1000) + CALL_REQUEST_RETENTION_SECONDS;
+  async createCallRequest(request: CallRequest, retentionDays: number): Promise<void> {
+    const ttl = Math.floor(Date.parse(request.expiresAt) / 1000) + retentionDays * 86_400;
     try {
       await this.documents.send(
         new PutCommand({
@@ -168,6 +184,100 @@ export class DynamoCallNowStore implements CallNowStore {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
+  }
+
+  hit(check: LimitCheck, nowMs: number): Promise<LimitOutcome> {
+    return hitCounter(this.documents, this.tableName, check, nowMs);
+  }
+
+  async raiseShield(callNowId: string, until: string): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.shield(callNowId),
+          callNowId,
+          until,
+          [TABLE_KEYS.timeToLiveAttribute]: Math.ceil(Date.parse(until) / 1000) + 3600,
+        },
+      }),
+    );
+  }
+
+  async claimDestination(hold: DestinationHold): Promise<'claimed' | DestinationHold> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.putHold(hold, 'attribute_not_exists(pk)');
+        return 'claimed';
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      const holder = DestinationHoldRecordSchema.safeParse(await this.get(keys.destinationHold(hold.phone)));
+      if (holder.success) return holder.data;
+      // Released between the two calls: try again, a few times.
+      if (attempt >= 3) throw new Error(`the hold on ${hold.requestId}'s number keeps changing`);
+    }
+  }
+
+  async replaceDestinationHold(hold: DestinationHold, previousRequestId: string): Promise<boolean> {
+    try {
+      await this.putHold(hold, 'requestId = :previous', { ':previous': previousRequestId });
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async releaseDestination(phone: string, requestId: string): Promise<void> {
+    try {
+      await this.documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.destinationHold(phone),
+          ConditionExpression: 'requestId = :requestId',
+          ExpressionAttributeValues: { ':requestId': requestId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async formSigningKey(): Promise<Uint8Array> {
+    const stored = await this.get(keys.formSigningKey());
+    if (typeof stored?.key === 'string') return Buffer.from(stored.key, 'base64');
+    const key = randomBytes(32);
+    try {
+      await this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.formSigningKey(), key: key.toString('base64') },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return key;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Another container made it first: use theirs.
+      return this.formSigningKey();
+    }
+  }
+
+  private putHold(hold: DestinationHold, condition: string, values?: Record<string, unknown>) {
+    return this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.destinationHold(hold.phone),
+          ...hold,
+          // Only tidies the table: whether a hold still counts is decided from its request, never from TTL.
+          [TABLE_KEYS.timeToLiveAttribute]: Math.ceil(Date.parse(hold.heldAt) / 1000) + 86_400,
+        },
+        ConditionExpression: condition,
+        ...(values ? { ExpressionAttributeValues: values } : {}),
+      }),
+    );
   }
 
   private async get(key: Key): Promise<Record<string, unknown> | undefined> {

@@ -15,6 +15,12 @@ export const keys = {
   apiKey: (keyId: string) => ({ pk: `APIKEY#${keyId}`, sk: 'APIKEY' }),
   /** A CAPTCHA challenge of the public page: written when shown, deleted when answered. */
   captcha: (challengeId: string) => ({ pk: `CAPTCHA#${challengeId}`, sk: 'CAPTCHA' }),
+  /** Image validation forced on for a CallNow ID under attack; read with the page's chain. */
+  shield: (callNowId: string) => ({ pk: `SHIELD#${callNowId}`, sk: 'SHIELD' }),
+  /** Which request holds a destination number (one call in progress per number). */
+  destinationHold: (phone: string) => ({ pk: `HOLD#${phone}`, sk: 'HOLD' }),
+  /** The key that signs the public form's CSRF tokens; made at first use, so it is in no template. */
+  formSigningKey: () => ({ pk: 'SERVER', sk: 'FORMKEY' }),
   /** A fixed-window counter: one item per subject and window. */
   counter: (subject: string, windowStart: number) => ({ pk: `COUNTER#${subject}`, sk: String(windowStart) }),
 };
@@ -46,5 +52,11 @@ export const CallNowIdRecordSchema = z.object({
   claimedAt: z.optional(z.string()),
 });
 
-/** Call requests are kept this long after they expire, then DynamoDB's TTL removes them. */
-export const CALL_REQUEST_RETENTION_SECONDS = 30 * 24 * 3600;
+export const ShieldRecordSchema = z.object({ callNowId: z.string(), until: z.string() });
+
+export const DestinationHoldRecordSchema = z.object({
+  phone: z.string(),
+  requestId: z.string(),
+  callNowId: z.string(),
+  heldAt: z.string(),
+});

@@ -5,15 +5,30 @@ import {
   DEFAULT_SERVER_SETTINGS,
   defaultCallNowPreferences,
 } from '../../functions/domain/defaults.ts';
-import type { CallNowTarget } from '../../functions/domain/model.ts';
+import {
+  type CallNowTarget,
+  DEFAULT_PUBLIC_LIMITS,
+  type PublicLimits,
+} from '../../functions/domain/model.ts';
 import { generatePassword, hashPassword } from '../../functions/lib/passwords.ts';
 import { keys, ownerKeys } from '../../functions/store/records.ts';
 
 export const DEMO_CALLNOW_ID = 'demo';
 
-export function demoTarget(siteId: string, adminPasswordHash: string): CallNowTarget {
+/** For tests and benchmarks, which call far more often than any visitor: the limits are still counted, never hit. */
+export const LOOSE_PUBLIC_LIMITS: PublicLimits = {
+  perVisitorAddress: { requests: 1_000_000, windowSeconds: 60 },
+  perDestinationNumber: { requests: 1_000_000, windowSeconds: 60 },
+  perCallNowId: { requests: 1_000_000, windowSeconds: 60 },
+};
+
+export function demoTarget(
+  siteId: string,
+  adminPasswordHash: string,
+  publicLimits: PublicLimits = DEFAULT_PUBLIC_LIMITS,
+): CallNowTarget {
   return {
-    server: { ...DEFAULT_SERVER_SETTINGS, callApiEnabled: true, adminPasswordHash },
+    server: { ...DEFAULT_SERVER_SETTINGS, callApiEnabled: true, adminPasswordHash, publicLimits },
     reseller: { resellerId: 'demo-reseller', name: 'Demo Reseller', callApiManagement: true },
     client: {
       clientId: 'demo-client',
@@ -76,8 +91,9 @@ export async function seedDemo(
   documents: DynamoDBDocumentClient,
   tableName: string,
   siteId: string,
+  publicLimits?: PublicLimits,
 ): Promise<{ username: string; password: string }> {
   const password = generatePassword();
-  await writeTarget(documents, tableName, demoTarget(siteId, await hashPassword(password)));
+  await writeTarget(documents, tableName, demoTarget(siteId, await hashPassword(password), publicLimits));
   return { username: DEFAULT_ADMIN_USERNAME, password };
 }

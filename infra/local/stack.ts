@@ -12,6 +12,7 @@ import { startConnector } from '../../edge-connector/src/connector.ts';
 import { type ConnectorLogger, createJsonLogger } from '../../edge-connector/src/log.ts';
 import { createCallEventsHandler } from '../../functions/call-events/consumer.ts';
 import { randomId } from '../../functions/domain/credentials.ts';
+import type { PublicLimits } from '../../functions/domain/model.ts';
 import { hashPassword, verifyPassword } from '../../functions/lib/passwords.ts';
 import { createManagementHandler } from '../../functions/management/routes.ts';
 import { createPublicHandler } from '../../functions/public/routes.ts';
@@ -37,6 +38,8 @@ export interface LocalStackOptions {
   readonly simulatorTimeScale?: number;
   /** The connector's logger. @default JSON lines on stderr */
   readonly connectorLogger?: ConnectorLogger;
+  /** The demo server's public page limits, e.g. looser for tests that call many times. @default the product's */
+  readonly publicLimits?: PublicLimits;
   /** Called with each AWS client of the stack before first use, e.g. to add SDK middleware (the benchmark counts calls). */
   readonly instrumentAwsClient?: (client: DynamoDBClient | SQSClient) => void;
 }
@@ -81,7 +84,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoClient.destroy();
       sqs.destroy();
     });
-    const admin = await seedDemo(documents, tableName, siteId);
+    const admin = await seedDemo(documents, tableName, siteId, options.publicLimits);
 
     const store = new DynamoCallNowStore(documents, tableName);
     const queue = new SqsCallRequestQueue(sqs, sqsServer.callRequestsQueueUrls);

@@ -11,10 +11,34 @@ import { silentLogger } from '../../edge-connector/src/log.ts';
 import type { CallNowTarget } from '../../functions/domain/model.ts';
 import { CATALOGUES } from '../../functions/public/i18n/index.ts';
 import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
-import { writeTarget } from '../../infra/local/seed.ts';
+import { LOOSE_PUBLIC_LIMITS, writeTarget } from '../../infra/local/seed.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { launchChromium, skipBrowserTests } from '../support/chromium.ts';
 import { ARTIFACTS, collectProblems, seriousAccessibilityProblems } from './browser-support.ts';
+
+/**
+ * A number of its own for each call: one call to a number may be under way at a time, so tests must not share one.
+ * The simulated network decides by the last four digits; the area code only keeps calls apart.
+ */
+const AREA_CODES = [
+  '202',
+  '212',
+  '213',
+  '305',
+  '312',
+  '415',
+  '617',
+  '702',
+  '713',
+  '718',
+  '206',
+  '303',
+  '404',
+  '503',
+];
+let numbersGiven = 0;
+const visitorNumber = (lastFour: string) =>
+  `+1 ${AREA_CODES[numbersGiven++ % AREA_CODES.length]} 555 ${lastFour}`;
 
 const en = CATALOGUES.en;
 const NUMBER_WORDS = ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
@@ -65,7 +89,11 @@ describe.skipIf(skipBrowserTests)('the CallNow page in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     [stack, browser] = await Promise.all([
-      startLocalStack({ simulatorTimeScale: 0.2, connectorLogger: silentLogger }),
+      startLocalStack({
+        simulatorTimeScale: 0.2,
+        connectorLogger: silentLogger,
+        publicLimits: LOOSE_PUBLIC_LIMITS,
+      }),
       launchChromium(),
     ]);
     store = new DynamoCallNowStore(stack.documents, stack.tableName);
@@ -115,7 +143,7 @@ describe.skipIf(skipBrowserTests)('the CallNow page in Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'callnow-page-360.png'), fullPage: true });
 
     await page.getByLabel('Your name').fill('Grace');
-    await page.getByLabel('Your phone number').fill('(202) 555-0100');
+    await page.getByLabel('Your phone number').fill(visitorNumber('0100'));
     await page.getByRole('button', { name: 'Call' }).click();
     await page.locator('#status[data-status="connected"]').waitFor({ timeout: 20_000 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'callnow-connected-360.png'), fullPage: true });
@@ -135,25 +163,30 @@ describe.skipIf(skipBrowserTests)('the CallNow page in Chromium', () => {
   });
 
   it('tells each way a call can fail in its own words: the six the PBX can produce, for real', async () => {
-    const cases = [
-      ['reasons-103', '+1 202 555 0100', 'extension_busy'],
-      ['reasons-102', '+1 202 555 0100', 'extension_no_answer'],
-      ['reasons-104', '+1 202 555 0100', 'extension_declined'],
-      ['reasons-101', '+1 202 555 0102', 'visitor_busy'],
-      ['reasons-101', '+1 202 555 0103', 'visitor_no_answer'],
-      ['reasons-101', '+1 202 555 0104', 'visitor_unreachable'],
+    // Extension 101 is one phone: its three calls go one after another, beside the other extensions'.
+    const byExtension = [
+      [['reasons-103', visitorNumber('0100'), 'extension_busy']],
+      [['reasons-102', visitorNumber('0100'), 'extension_no_answer']],
+      [['reasons-104', visitorNumber('0100'), 'extension_declined']],
+      [
+        ['reasons-101', visitorNumber('0102'), 'visitor_busy'],
+        ['reasons-101', visitorNumber('0104'), 'visitor_unreachable'],
+        ['reasons-101', visitorNumber('0103'), 'visitor_no_answer'],
+      ],
     ] as const;
     const context = await browser.newContext();
     await Promise.all(
-      cases.map(async ([callNowId, phoneNumber, reason]) => {
-        const page = await context.newPage();
-        await page.goto(pageUrl(callNowId));
-        await page.getByLabel('Your phone number').fill(phoneNumber);
-        await page.getByRole('button', { name: 'Call' }).click();
-        await page.locator('#status[data-status="failed"]').waitFor({ timeout: 30_000 });
-        expect(await page.locator('#status').getAttribute('data-reason')).toBe(reason);
-        expect(await page.locator('#status').textContent()).toBe(en[`failure_${reason}`]);
-        expect(await page.getByRole('button', { name: 'Call' }).isEnabled()).toBe(true);
+      byExtension.map(async (cases) => {
+        for (const [callNowId, phoneNumber, reason] of cases) {
+          const page = await context.newPage();
+          await page.goto(pageUrl(callNowId));
+          await page.getByLabel('Your phone number').fill(phoneNumber);
+          await page.getByRole('button', { name: 'Call' }).click();
+          await page.locator('#status[data-status="failed"]').waitFor({ timeout: 30_000 });
+          expect(await page.locator('#status').getAttribute('data-reason')).toBe(reason);
+          expect(await page.locator('#status').textContent()).toBe(en[`failure_${reason}`]);
+          expect(await page.getByRole('button', { name: 'Call' }).isEnabled()).toBe(true);
+        }
       }),
     );
     await context.close();
@@ -171,7 +204,7 @@ describe.skipIf(skipBrowserTests)('the CallNow page in Chromium', () => {
           route.fulfill({ json: { requestId: `fake-${reason}`, status: 'failed', reason } }),
         );
         await page.goto(pageUrl('reasons-101'));
-        await page.getByLabel('Your phone number').fill('+1 202 555 0100');
+        await page.getByLabel('Your phone number').fill(visitorNumber('0100'));
         await page.getByRole('button', { name: 'Call' }).click();
         await page.locator('#status[data-status="failed"]').waitFor();
         return page.locator('#status').textContent();
@@ -236,7 +269,8 @@ describe.skipIf(skipBrowserTests)('the CallNow page in Chromium', () => {
     expect(page.url()).toBe(pageUrl('captcha'));
     const firstImage = await page.locator('#captcha-image').getAttribute('src');
     expect(firstImage).not.toBe(shownFirst);
-    await page.getByLabel('Your phone number').fill('+1 202 555 0100');
+    const typed = visitorNumber('0100');
+    await page.getByLabel('Your phone number').fill(typed);
     await page.getByLabel(en.captchaLabel).fill('wrong');
     await page.getByRole('button', { name: 'Call' }).click();
 
@@ -245,7 +279,7 @@ describe.skipIf(skipBrowserTests)('the CallNow page in Chromium', () => {
     expect(await page.locator('#captcha-error').textContent()).toBe(en.error_captcha_failed);
     expect(await page.locator('#captcha-image').getAttribute('src')).not.toBe(firstImage);
     expect(await page.getByLabel(en.captchaLabel).inputValue()).toBe('');
-    expect(await page.getByLabel('Your phone number').inputValue()).toBe('+1 202 555 0100');
+    expect(await page.getByLabel('Your phone number').inputValue()).toBe(typed);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('captcha');
 
     // A screen reader user answers the question in words instead of the picture.
@@ -265,7 +299,7 @@ describe.skipIf(skipBrowserTests)('the CallNow page in Chromium', () => {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
-          phoneNumber: '+12025550102',
+          phoneNumber: visitorNumber('0102'),
           captchaId: challengeId,
           captcha: answerTo(question),
         }),
@@ -277,7 +311,7 @@ describe.skipIf(skipBrowserTests)('the CallNow page in Chromium', () => {
   it('works without JavaScript: the form posts and the status page refreshes until the call ends', async () => {
     const page = await openPage(stack.demoUrl, { javaScriptEnabled: false });
     await page.getByLabel('Your name').fill('Grace');
-    await page.getByLabel('Your phone number').fill('+1 202 555 0102');
+    await page.getByLabel('Your phone number').fill(visitorNumber('0102'));
     await page.getByRole('button', { name: 'Call' }).click();
 
     await page.waitForURL(/\/callnow\/demo\/requests\/[0-9a-f-]{36}\?lang=en$/);
@@ -294,7 +328,7 @@ describe.skipIf(skipBrowserTests)('the CallNow page in Chromium', () => {
     await page.getByRole('button', { name: 'Ändern' }).click();
     await page.waitForURL(/\?lang=ja$/);
     expect(await page.locator('html').getAttribute('lang')).toBe('ja');
-    await page.getByLabel('お電話番号').fill('+1 202 555 0100');
+    await page.getByLabel('お電話番号').fill(visitorNumber('0100'));
     await page.getByRole('button', { name: '電話する' }).click();
     await page.locator('#status[data-status="completed"]').waitFor({ timeout: 20_000 });
     expect(await page.locator('#status').textContent()).toBe(CATALOGUES.ja.status_completed);
@@ -317,7 +351,7 @@ describe.skipIf(skipBrowserTests)('the CallNow page in Chromium', () => {
       return route.fulfill({ json: status });
     });
     await page.goto(pageUrl('reasons-101'));
-    await page.getByLabel('Your phone number').fill('+1 202 555 0100');
+    await page.getByLabel('Your phone number').fill(visitorNumber('0100'));
     await page.getByRole('button', { name: 'Call' }).click();
     await page.getByRole('button', { name: en.cancelButton }).click();
     await expect.poll(() => page.locator('#status').textContent()).toBe(en.cancelling);
@@ -337,7 +371,10 @@ describe.skipIf(skipBrowserTests)('the CallNow page in Chromium', () => {
       });
       return ((await posted.json()) as { requestId: string }).requestId;
     };
-    const [going, ended] = await Promise.all([request('+12025550103'), request('+12025550102')]);
+    const [going, ended] = await Promise.all([
+      request(visitorNumber('0103')),
+      request(visitorNumber('0102')),
+    ]);
     await expect
       .poll(async () => (await (await fetch(`${stack.demoUrl}/requests/${ended}`)).json()).status, {
         timeout: 10_000,

@@ -14,7 +14,7 @@ import { silentLogger } from '../../edge-connector/src/log.ts';
 import { CATALOGUES } from '../../functions/public/i18n/index.ts';
 import { widgetSnippet } from '../../functions/public/widget.ts';
 import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
-import { writeTarget } from '../../infra/local/seed.ts';
+import { LOOSE_PUBLIC_LIMITS, writeTarget } from '../../infra/local/seed.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { launchChromium, skipBrowserTests } from '../support/chromium.ts';
 import { ARTIFACTS, collectProblems, seriousAccessibilityProblems } from './browser-support.ts';
@@ -55,7 +55,11 @@ describe.skipIf(skipBrowserTests)('the widget on another web site', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     [stack, browser] = await Promise.all([
-      startLocalStack({ simulatorTimeScale: 0.2, connectorLogger: silentLogger }),
+      startLocalStack({
+        simulatorTimeScale: 0.2,
+        connectorLogger: silentLogger,
+        publicLimits: LOOSE_PUBLIC_LIMITS,
+      }),
       launchChromium(),
     ]);
     site = await startWebSite(stack.url);

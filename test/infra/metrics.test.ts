@@ -185,17 +185,20 @@ describe('the call-events consumer', () => {
 
   async function prepare() {
     const store = new MemoryStore();
-    await store.createCallRequest({
-      requestId: 'req-1',
-      callNowId: 'demo',
-      extensionId: 'e101',
-      siteId: 'hq',
-      status: 'queued',
-      visitorPhone: '+12025550100',
-      createdAt,
-      expiresAt: '2026-11-26T10:02:00.000Z',
-      statusTimes: { queued: createdAt },
-    });
+    await store.createCallRequest(
+      {
+        requestId: 'req-1',
+        callNowId: 'demo',
+        extensionId: 'e101',
+        siteId: 'hq',
+        status: 'queued',
+        visitorPhone: '+12025550100',
+        createdAt,
+        expiresAt: '2026-11-26T10:02:00.000Z',
+        statusTimes: { queued: createdAt },
+      },
+      30,
+    );
     const handler = createCallEventsHandler(store);
     const run = (records: SQSRecord[]) => handler({ Records: records } satisfies SQSEvent, lambdaContext);
     return { store, run };

@@ -145,17 +145,20 @@ async function newStateDir(): Promise<string> {
 
 /** The cloud's side of a request: the queued record in the table, then call.requested on the site's queue. */
 async function submit(request: CallRequested): Promise<void> {
-  await store.createCallRequest({
-    requestId: request.requestId,
-    callNowId: 'demo',
-    extensionId: `e${request.extension.number}`,
-    siteId: SITE_ID,
-    status: 'queued',
-    visitorPhone: request.visitor.phone,
-    createdAt: request.createdAt,
-    expiresAt: request.expiresAt,
-    statusTimes: { queued: request.createdAt },
-  });
+  await store.createCallRequest(
+    {
+      requestId: request.requestId,
+      callNowId: 'demo',
+      extensionId: `e${request.extension.number}`,
+      siteId: SITE_ID,
+      status: 'queued',
+      visitorPhone: request.visitor.phone,
+      createdAt: request.createdAt,
+      expiresAt: request.expiresAt,
+      statusTimes: { queued: request.createdAt },
+    },
+    30,
+  );
   await redeliver(request);
 }
 

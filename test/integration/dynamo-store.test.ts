@@ -63,15 +63,15 @@ describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
   });
 
   it('writes a request once: a second write with the same id fails and changes nothing', async () => {
-    await store.createCallRequest(newRequest('once'));
+    await store.createCallRequest(newRequest('once'), 30);
     await expect(
-      store.createCallRequest({ ...newRequest('once'), visitorPhone: '+12025550199' }),
+      store.createCallRequest({ ...newRequest('once'), visitorPhone: '+12025550199' }, 30),
     ).rejects.toBeInstanceOf(RequestExistsError);
     expect(await store.getCallRequest('once')).toEqual(newRequest('once'));
   });
 
   it('moves a request only forward, whatever order the statuses arrive in', async () => {
-    await store.createCallRequest(newRequest('forward'));
+    await store.createCallRequest(newRequest('forward'), 30);
     const at = (second: number) => `2026-11-26T10:00:${String(second).padStart(2, '0')}.000Z`;
 
     expect(
@@ -106,7 +106,7 @@ describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
   });
 
   it('records the failure reason with a failed status', async () => {
-    await store.createCallRequest(newRequest('failing'));
+    await store.createCallRequest(newRequest('failing'), 30);
     await store.advanceCallRequest({
       requestId: 'failing',
       status: 'failed',
@@ -135,5 +135,58 @@ describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
       new GetCommand({ TableName: table.tableName, Key: keys.presence('hq', '101') }),
     );
     expect(Item).toMatchObject({ state: 'in_use' });
+  });
+
+  it('lets exactly 5 of 50 concurrent requests through a limit of 5', async () => {
+    const check = { subject: `race#${emulator}`, limit: 5, windowSeconds: 60 };
+    const nowMs = Date.parse(CREATED_AT);
+    const outcomes = await Promise.all(Array.from({ length: 50 }, () => store.hit(check, nowMs)));
+    expect(outcomes.filter((outcome) => outcome.allowed)).toHaveLength(5);
+    expect(outcomes.filter((outcome) => !outcome.allowed)).toHaveLength(45);
+    expect(outcomes.find((outcome) => !outcome.allowed)).toEqual({ allowed: false, retryAfterSeconds: 60 });
+  });
+
+  it('gives a number to one of 20 concurrent requests, and to a new one only through the old holder', async () => {
+    const hold = (requestId: string) => ({
+      phone: '+12025550177',
+      requestId,
+      callNowId: 'demo',
+      heldAt: CREATED_AT,
+    });
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => store.claimDestination(hold(`r${index}`))),
+    );
+    expect(claims.filter((claim) => claim === 'claimed')).toHaveLength(1);
+    const winner = `r${claims.indexOf('claimed')}`;
+    for (const claim of claims.filter((claim) => claim !== 'claimed')) expect(claim).toEqual(hold(winner));
+
+    expect(await store.replaceDestinationHold(hold('late'), 'not-the-holder')).toBe(false);
+    const takeovers = await Promise.all(
+      ['a', 'b', 'c'].map((requestId) => store.replaceDestinationHold(hold(requestId), winner)),
+    );
+    expect(takeovers.filter(Boolean)).toHaveLength(1);
+    await store.releaseDestination('+12025550177', winner);
+    expect(await store.claimDestination(hold('next'))).not.toBe('claimed');
+  });
+
+  it('reads a shield with the chain, in the same batch', async () => {
+    await store.raiseShield('demo', '2026-11-26T11:00:00.000Z');
+    expect((await store.getCallNowTarget('demo'))?.shieldedUntil).toBe('2026-11-26T11:00:00.000Z');
+  });
+
+  it('makes one form signing key for the deployment, whoever asks first', async () => {
+    const keys = await Promise.all([store.formSigningKey(), store.formSigningKey(), store.formSigningKey()]);
+    expect(keys[0]).toHaveLength(32);
+    expect(new Set(keys.map((key) => Buffer.from(key).toString('hex'))).size).toBe(1);
+    const later = new DynamoCallNowStore(table.documents, table.tableName);
+    expect(Buffer.from(await later.formSigningKey())).toEqual(Buffer.from(keys[0] ?? []));
+  });
+
+  it('sets the time to live of a request from the retention in days', async () => {
+    await store.createCallRequest(newRequest('retained'), 7);
+    const { Item } = await table.documents.send(
+      new GetCommand({ TableName: table.tableName, Key: keys.callRequest('retained') }),
+    );
+    expect(Item?.ttl).toBe(Date.parse('2026-11-26T10:02:00.000Z') / 1000 + 7 * 86_400);
   });
 });

@@ -6,13 +6,18 @@ import { CALL_STATES } from '../../contracts/call-states.ts';
 import { headerValue, headerValues } from '../../edge-connector/src/ami/protocol.ts';
 import { silentLogger } from '../../edge-connector/src/log.ts';
 import { keys } from '../../functions/store/records.ts';
+import { LOOSE_PUBLIC_LIMITS } from '../../infra/local/seed.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 
 const HAPPY_PATH = CALL_STATES.filter((state) => state !== 'failed');
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ simulatorTimeScale: 0.05, connectorLogger: silentLogger });
+  stack = await startLocalStack({
+    simulatorTimeScale: 0.05,
+    connectorLogger: silentLogger,
+    publicLimits: LOOSE_PUBLIC_LIMITS,
+  });
 });
 afterAll(async () => stack?.stop());
 
@@ -100,10 +105,12 @@ describe('the local stack', () => {
   });
 
   it('serves the no-JavaScript path: a form post, a 303, and a status page that ends the call', async () => {
+    const form = await (await fetch(stack.demoUrl)).text();
+    const csrfToken = /name="csrfToken" value="([^"]+)"/.exec(form)?.[1] ?? '';
     const response = await fetch(`${stack.demoUrl}/requests`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-      body: 'callerName=Grace&phoneNumber=%2B12025550100',
+      body: `callerName=Grace&phoneNumber=%2B12025550100&csrfToken=${encodeURIComponent(csrfToken)}`,
       redirect: 'manual',
     });
     expect(response.status).toBe(303);

@@ -132,6 +132,18 @@ describe.each(DYNAMODB_EMULATORS)('management API on %s', (emulator) => {
           { cidr: '2001:db8::/32', requestsPerMinute: 7 },
         ],
         defaultCountry: 'RO',
+        publicLimits: {
+          perVisitorAddress: { requests: 4, windowSeconds: 300 },
+          perDestinationNumber: { requests: 2, windowSeconds: 3600 },
+          perCallNowId: { requests: 20, windowSeconds: 60 },
+        },
+        destinationPolicy: {
+          allowedCallingCodes: ['40', '373'],
+          blockedPrefixes: ['+40900'],
+          allowedPrefixes: [],
+          refusedNumberTypes: ['PREMIUM_RATE', 'SHARED_COST'],
+        },
+        callRequestRetentionDays: 7,
       };
       expect((await api.call('PUT', 'server/call-api', { body: settings })).status).toBe(200);
       expect((await api.call('GET', 'server/call-api')).body).toEqual({
@@ -173,7 +185,7 @@ describe.each(DYNAMODB_EMULATORS)('management API on %s', (emulator) => {
       const api = await fresh();
       await api.setPassword();
       const { adminPasswordSet: _, ...base } = (await api.call('GET', 'server/call-api')).body;
-      await api.call('PUT', 'server/call-api', {
+      const put = await api.call('PUT', 'server/call-api', {
         body: {
           ...base,
           requestLimit: { requests: 1000, windowSeconds: 60 },
@@ -183,6 +195,7 @@ describe.each(DYNAMODB_EMULATORS)('management API on %s', (emulator) => {
           ],
         },
       });
+      expect(put.body).toMatchObject({ subnetLimits: [{}, {}] });
       const from = async (sourceIp: string) => (await api.call('GET', 'resellers', { sourceIp })).status;
       expect([await from('192.0.2.200'), await from('192.0.2.200'), await from('192.0.2.200')]).toEqual([
         200, 200, 429,
@@ -338,6 +351,43 @@ describe.each(DYNAMODB_EMULATORS)('management API on %s', (emulator) => {
       expect(
         (await api.call('GET', `calls/${placed.body.requestId}`, { auth: bearer(otherKey.body.key) })).status,
       ).toBe(404);
+    });
+
+    it('lets only the admin set a destination policy, and applies the most specific one to the Call API', async () => {
+      const ukOnly = {
+        allowedCallingCodes: ['44'],
+        blockedPrefixes: [],
+        allowedPrefixes: [],
+        refusedNumberTypes: ['PREMIUM_RATE'],
+      };
+      const byKey = await api.call('PATCH', `clients/${own.clientId}`, {
+        auth: resellerKey,
+        body: { destinationPolicy: ukOnly },
+      });
+      expect(byKey.status).toBe(403);
+      expect(byKey.body.error.message).toBe('only the admin account changes a destination policy');
+
+      await api.call('PUT', `extensions/${own.extensionId}/callnow`, { body: PREFERENCES });
+      const call = (phoneNumber: string) =>
+        api.call('POST', 'calls', { auth: resellerKey, body: { extensionId: own.extensionId, phoneNumber } });
+      const premium = await call('+1 900 234 5678');
+      expect(premium.status).toBe(422);
+      expect(premium.body.error.code).toBe('number_not_allowed');
+
+      const patched = await api.call('PATCH', `clients/${own.clientId}`, {
+        body: { destinationPolicy: ukOnly },
+      });
+      expect(patched.body.destinationPolicy).toEqual(ukOnly);
+      expect((await call('+1 202 555 0142')).status).toBe(422);
+      expect((await call('+44 20 7946 0958')).status).toBe(202);
+
+      await api.call('PATCH', `extensions/${own.extensionId}`, {
+        body: { destinationPolicy: { ...ukOnly, allowedCallingCodes: ['1'] } },
+      });
+      expect((await call('+1 202 555 0143')).status).toBe(202);
+      await api.call('PATCH', `extensions/${own.extensionId}`, { body: { destinationPolicy: null } });
+      await api.call('PATCH', `clients/${own.clientId}`, { body: { destinationPolicy: null } });
+      expect((await call('+1 202 555 0144')).status).toBe(202);
     });
 
     it('stops working once revoked', async () => {

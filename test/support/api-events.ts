@@ -8,11 +8,13 @@ export function apiEvent(
     headers = {},
     body,
     isBase64Encoded = false,
+    sourceIp = '203.0.113.7',
   }: {
     pathParameters?: Record<string, string>;
     headers?: Record<string, string>;
     body?: string;
     isBase64Encoded?: boolean;
+    sourceIp?: string;
   } = {},
 ): APIGatewayProxyEventV2 {
   const [method = 'GET', rawPath = '/'] = routeKey.split(' ');
@@ -28,7 +30,7 @@ export function apiEvent(
       apiId: 'api',
       domainName: 'callnow.example.com',
       domainPrefix: 'callnow',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'test' },
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp, userAgent: 'test' },
       requestId: 'request',
       routeKey,
       stage: '$default',

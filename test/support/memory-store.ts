@@ -5,20 +5,28 @@ import type { CallNowTarget, CallRequest, ExtensionPresenceRecord } from '../../
 import {
   type CallNowStore,
   type CallRequestChange,
+  type DestinationHold,
   RequestExistsError,
 } from '../../functions/domain/ports.ts';
+import { type LimitCheck, type LimitOutcome, windowStart } from '../../functions/domain/rate-limits.ts';
 
 export class MemoryStore implements CallNowStore {
   readonly targets = new Map<string, CallNowTarget>();
   readonly requests = new Map<string, CallRequest>();
   readonly presence = new Map<string, ExtensionPresenceRecord>();
   readonly captchas = new Map<string, CaptchaChallenge>();
+  readonly counters = new Map<string, number>();
+  readonly shields = new Map<string, string>();
+  readonly holds = new Map<string, DestinationHold>();
+  readonly formKey = new Uint8Array(32).fill(7);
 
   async getCallNowTarget(callNowId: string) {
-    return this.targets.get(callNowId);
+    const target = this.targets.get(callNowId);
+    const shieldedUntil = this.shields.get(callNowId);
+    return target && shieldedUntil ? { ...target, shieldedUntil } : target;
   }
 
-  async createCallRequest(request: CallRequest) {
+  async createCallRequest(request: CallRequest, _retentionDays: number) {
     if (this.requests.has(request.requestId)) throw new RequestExistsError(request.requestId);
     this.requests.set(request.requestId, request);
   }
@@ -55,5 +63,44 @@ export class MemoryStore implements CallNowStore {
     const challenge = this.captchas.get(challengeId);
     this.captchas.delete(challengeId);
     return challenge;
+  }
+
+  async hit({ subject, limit, windowSeconds }: LimitCheck, nowMs: number): Promise<LimitOutcome> {
+    const start = windowStart(nowMs, windowSeconds);
+    const key = `${subject}@${start}`;
+    const hits = this.counters.get(key) ?? 0;
+    if (hits >= limit) {
+      return {
+        allowed: false,
+        retryAfterSeconds: Math.max(1, Math.ceil(start + windowSeconds - nowMs / 1000)),
+      };
+    }
+    this.counters.set(key, hits + 1);
+    return { allowed: true };
+  }
+
+  async raiseShield(callNowId: string, until: string) {
+    this.shields.set(callNowId, until);
+  }
+
+  async claimDestination(hold: DestinationHold) {
+    const holder = this.holds.get(hold.phone);
+    if (holder) return holder;
+    this.holds.set(hold.phone, hold);
+    return 'claimed' as const;
+  }
+
+  async replaceDestinationHold(hold: DestinationHold, previousRequestId: string) {
+    if (this.holds.get(hold.phone)?.requestId !== previousRequestId) return false;
+    this.holds.set(hold.phone, hold);
+    return true;
+  }
+
+  async releaseDestination(phone: string, requestId: string) {
+    if (this.holds.get(phone)?.requestId === requestId) this.holds.delete(phone);
+  }
+
+  async formSigningKey() {
+    return this.formKey;
   }
 }

@@ -36,17 +36,20 @@ const status = (requestId: string, extra: Record<string, unknown>) => ({
 
 async function prepare() {
   const store = new MemoryStore();
-  await store.createCallRequest({
-    requestId: 'req-1',
-    callNowId: 'demo',
-    extensionId: 'e101',
-    siteId: 'hq',
-    status: 'queued',
-    visitorPhone: '+12025550100',
-    createdAt: at,
-    expiresAt: at,
-    statusTimes: { queued: at },
-  });
+  await store.createCallRequest(
+    {
+      requestId: 'req-1',
+      callNowId: 'demo',
+      extensionId: 'e101',
+      siteId: 'hq',
+      status: 'queued',
+      visitorPhone: '+12025550100',
+      createdAt: at,
+      expiresAt: at,
+      statusTimes: { queued: at },
+    },
+    30,
+  );
   const handler = createCallEventsHandler(store);
   const run = (records: SQSRecord[]) => handler({ Records: records } satisfies SQSEvent, lambdaContext);
   return { store, run };

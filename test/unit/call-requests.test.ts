@@ -35,7 +35,7 @@ describe('requestCall', () => {
 
     const result = await requestCall(
       'demo',
-      { phoneNumber: '(202) 555-0100', callerName: '  Grace  ' },
+      { phoneNumber: '(202) 555-0100', callerName: '  Grace  ', sourceIp: '203.0.113.7' },
       ports,
     );
 
@@ -66,7 +66,7 @@ describe('requestCall', () => {
     const { sent, ports } = prepare((target) => {
       Object.assign(target.extension, { visitorCallerId: '+12025550199' });
     });
-    await requestCall('demo', { phoneNumber: '+12025550100' }, ports);
+    await requestCall('demo', { phoneNumber: '+12025550100', sourceIp: '203.0.113.7' }, ports);
     expect(sent[0]).toMatchObject({ visitorCallerId: '+12025550199', visitor: { phone: '+12025550100' } });
   });
 
@@ -74,7 +74,7 @@ describe('requestCall', () => {
     const { store, ports } = prepare((target) => {
       Object.assign(target.server, { defaultCountry: 'RO' });
     });
-    await requestCall('demo', { phoneNumber: '021 123 4567' }, ports);
+    await requestCall('demo', { phoneNumber: '021 123 4567', sourceIp: '203.0.113.7' }, ports);
     expect(store.requests.get('req-1')?.visitorPhone).toBe('+40211234567');
   });
 
@@ -82,10 +82,14 @@ describe('requestCall', () => {
     const { ports } = prepare((target) => {
       Object.assign(target.extension.callNow, { allowCalls: false });
     });
-    expect(await requestCall('nobody', { phoneNumber: '+12025550100' }, ports)).toEqual({
+    expect(
+      await requestCall('nobody', { phoneNumber: '+12025550100', sourceIp: '203.0.113.7' }, ports),
+    ).toEqual({
       kind: 'not_available',
     });
-    expect(await requestCall('demo', { phoneNumber: '+12025550100' }, ports)).toEqual({
+    expect(
+      await requestCall('demo', { phoneNumber: '+12025550100', sourceIp: '203.0.113.7' }, ports),
+    ).toEqual({
       kind: 'not_available',
     });
   });
@@ -102,7 +106,7 @@ describe('requestCall', () => {
     ['a name that is too long', { phoneNumber: '+12025550100', callerName: 'x'.repeat(41) }, 'callerName'],
   ])('refuses %s, naming the field, and writes nothing', async (_, input, field) => {
     const { store, sent, ports } = prepare();
-    const result = await requestCall('demo', input, ports);
+    const result = await requestCall('demo', { ...input, sourceIp: '203.0.113.7' }, ports);
     expect(result).toMatchObject({ kind: 'invalid_input', problem: { field } });
     expect(store.requests.size).toBe(0);
     expect(sent).toHaveLength(0);
@@ -112,7 +116,11 @@ describe('requestCall', () => {
     const { ports } = prepare((target) => {
       Object.assign(target.extension.callNow, { askCallerName: true });
     });
-    const result = await requestCall('demo', { phoneNumber: '+12025550100', callerName: '   ' }, ports);
+    const result = await requestCall(
+      'demo',
+      { phoneNumber: '+12025550100', callerName: '   ', sourceIp: '203.0.113.7' },
+      ports,
+    );
     expect(result).toMatchObject({
       kind: 'invalid_input',
       problem: { field: 'callerName', message: 'callerName is required' },
@@ -123,7 +131,11 @@ describe('requestCall', () => {
     const { store, ports } = prepare();
     const failing = { ...ports, queue: { send: async () => Promise.reject(new Error('SQS down')) } };
 
-    const result = await requestCall('demo', { phoneNumber: '+12025550100' }, failing);
+    const result = await requestCall(
+      'demo',
+      { phoneNumber: '+12025550100', sourceIp: '203.0.113.7' },
+      failing,
+    );
 
     expect(result).toMatchObject({ kind: 'pbx_unreachable', requestId: 'req-1' });
     expect(store.requests.get('req-1')).toMatchObject({ status: 'failed', reason: 'pbx_unavailable' });
@@ -133,13 +145,13 @@ describe('requestCall', () => {
 describe('callRequestStatus', () => {
   it('hides a request behind another CallNow ID', async () => {
     const { ports } = prepare();
-    await requestCall('demo', { phoneNumber: '+12025550100' }, ports);
+    await requestCall('demo', { phoneNumber: '+12025550100', sourceIp: '203.0.113.7' }, ports);
     expect(await callRequestStatus('other', 'req-1', ports)).toBeUndefined();
   });
 
   it('ends a request nobody picked up as failed/expired once it is well past expiresAt', async () => {
     const { store, ports, clock } = prepare();
-    await requestCall('demo', { phoneNumber: '+12025550100' }, ports);
+    await requestCall('demo', { phoneNumber: '+12025550100', sourceIp: '203.0.113.7' }, ports);
 
     clock.now.mockReturnValue(
       new Date(NOW.getTime() + (REQUEST_LIFETIME_SECONDS + EXPIRY_GRACE_SECONDS - 1) * 1000),
@@ -158,7 +170,7 @@ describe('callRequestStatus', () => {
 
   it('leaves a request the connector picked up alone, however late', async () => {
     const { store, ports, clock } = prepare();
-    await requestCall('demo', { phoneNumber: '+12025550100' }, ports);
+    await requestCall('demo', { phoneNumber: '+12025550100', sourceIp: '203.0.113.7' }, ports);
     await store.advanceCallRequest({ requestId: 'req-1', status: 'connected', at: NOW.toISOString() });
     clock.now.mockReturnValue(new Date(NOW.getTime() + 3600_000));
     expect(await callRequestStatus('demo', 'req-1', ports)).toMatchObject({ status: 'connected' });

@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { vi } from 'vitest';
 import type { SiteQueueMessage } from '../../contracts/messages.ts';
 import type { CaptchaRandom } from '../../functions/domain/captcha.ts';
+import { issueFormToken } from '../../functions/domain/form-tokens.ts';
 import { createPublicHandler } from '../../functions/public/routes.ts';
 import { apiEvent, lambdaContext, structured } from '../support/api-events.ts';
 import { callableTarget } from '../support/fixtures.ts';
@@ -43,6 +44,7 @@ interface EventOptions {
   readonly headers?: Record<string, string>;
   readonly query?: Record<string, string>;
   readonly body?: string;
+  readonly sourceIp?: string;
 }
 
 export function publicHarness(change: (target: Target) => void = () => {}) {
@@ -74,6 +76,7 @@ export function publicHarness(change: (target: Target) => void = () => {}) {
       pathParameters,
       headers: options.headers ?? {},
       ...(options.body === undefined ? {} : { body: options.body }),
+      ...(options.sourceIp === undefined ? {} : { sourceIp: options.sourceIp }),
     });
     return options.query ? { ...base, queryStringParameters: options.query } : base;
   };
@@ -86,6 +89,7 @@ export function publicHarness(change: (target: Target) => void = () => {}) {
     };
   };
   const json = (response: { body: string }) => JSON.parse(response.body);
+  const formToken = (callNowId: string) => issueFormToken(store.formKey, callNowId, clock.now().getTime());
 
   return {
     store,
@@ -105,6 +109,7 @@ export function publicHarness(change: (target: Target) => void = () => {}) {
         headers: { 'content-type': 'application/json', ...options.headers },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       }),
+    /** Posts the form as the page would, with a valid CSRF token unless the body carries its own. */
     postForm: (body: string, options: EventOptions = {}) =>
       call(ROUTES.post, {
         ...options,
@@ -113,8 +118,11 @@ export function publicHarness(change: (target: Target) => void = () => {}) {
           accept: 'text/html',
           ...options.headers,
         },
-        body,
+        body: body.includes('csrfToken=')
+          ? body
+          : `${body}&csrfToken=${formToken(options.callNowId ?? 'demo')}`,
       }),
+    formToken,
     status: (requestId: string, options: EventOptions = {}) => call(ROUTES.status, { ...options, requestId }),
   };
 }

@@ -188,7 +188,7 @@ describe('image validation', () => {
     });
     expect(byPicture.statusCode).toBe(202);
     const byQuestion = await harness.postJson({
-      phoneNumber: '+12025550100',
+      phoneNumber: '+12025550101',
       captchaId: second,
       captcha: '２',
     });

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SiteQueueMessage } from '../../contracts/messages.ts';
+import { issueFormToken } from '../../functions/domain/form-tokens.ts';
 import { createPublicHandler } from '../../functions/public/routes.ts';
 import { apiEvent, lambdaContext, structured } from '../support/api-events.ts';
 import { callableTarget } from '../support/fixtures.ts';
 import { MemoryStore } from '../support/memory-store.ts';
 
+const NOW = new Date('2026-11-26T10:00:00.000Z');
 const POST = 'POST /callnow/{callNowId}/requests';
 const PAGE = 'GET /callnow/{callNowId}';
 const STATUS = 'GET /callnow/{callNowId}/requests/{requestId}';
@@ -19,7 +21,7 @@ function prepare(change: (target: ReturnType<typeof callableTarget>) => void = (
   const handler = createPublicHandler({
     store,
     queue: { send: async (message) => void sent.push(message) },
-    clock: { now: () => new Date('2026-11-26T10:00:00.000Z') },
+    clock: { now: () => NOW },
     newRequestId: () => `req-${++next}`,
   });
   const call = async (event: ReturnType<typeof apiEvent>) => structured(await handler(event, lambdaContext));
@@ -36,7 +38,7 @@ function prepare(change: (target: ReturnType<typeof callableTarget>) => void = (
       apiEvent(POST, {
         pathParameters: { callNowId: 'demo' },
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-        body,
+        body: `${body}&csrfToken=${issueFormToken(store.formKey, 'demo', NOW.getTime())}`,
       }),
     );
   return { store, sent, call, postJson, postForm };

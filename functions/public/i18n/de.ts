@@ -79,6 +79,11 @@ export const de = {
   error_pbx_unavailable:
     'Die Telefonanlage nimmt gerade keine Anfragen an. Bitte versuchen Sie es in einer Minute noch einmal.',
   error_not_available: 'Diese CallNow-Seite ist nicht verfügbar.',
+  error_number_not_allowed: 'Diese Nummer kann von dieser Seite aus nicht angerufen werden.',
+  error_too_many_requests: 'Zu viele Anfragen. Bitte warten Sie eine Weile und versuchen Sie es erneut.',
+  error_call_in_progress:
+    'Ein Anruf an diese Nummer läuft bereits. Bitte versuchen Sie es erneut, wenn er beendet ist.',
+  error_form_expired: 'Diese Seite war zu lange geöffnet. Bitte drücken Sie erneut auf Anrufen.',
   statusTitle: 'Ihr Anruf',
   statusTitleRunning: 'Anruf läuft…',
   statusRefreshes: 'Diese Seite aktualisiert sich von selbst.',

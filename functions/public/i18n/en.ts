@@ -72,6 +72,10 @@ export const en = {
     'Calls are not possible at this time of day. Please try again during the hours shown.',
   error_pbx_unavailable: 'The phone system cannot take requests right now. Please try again in a minute.',
   error_not_available: 'This CallNow page is not available.',
+  error_number_not_allowed: 'This number cannot be called from this page.',
+  error_too_many_requests: 'Too many requests. Please wait a while and try again.',
+  error_call_in_progress: 'A call to this number is already under way. Please try again when it has ended.',
+  error_form_expired: 'This page was open too long. Please press Call again.',
 
   statusTitle: 'Your call',
   statusTitleRunning: 'Calling…',

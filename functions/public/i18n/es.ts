@@ -74,6 +74,11 @@ export const es = {
   error_pbx_unavailable:
     'La centralita no puede aceptar solicitudes ahora. Vuelva a intentarlo en un minuto.',
   error_not_available: 'Esta página de CallNow no está disponible.',
+  error_number_not_allowed: 'No se puede llamar a este número desde esta página.',
+  error_too_many_requests: 'Demasiadas solicitudes. Espere un momento y vuelva a intentarlo.',
+  error_call_in_progress:
+    'Ya hay una llamada en curso a este número. Vuelva a intentarlo cuando haya terminado.',
+  error_form_expired: 'Esta página ha estado abierta demasiado tiempo. Pulse Llamar de nuevo.',
   statusTitle: 'Su llamada',
   statusTitleRunning: 'Llamando…',
   statusRefreshes: 'Esta página se actualiza sola.',

@@ -78,6 +78,11 @@ export const fr = {
   error_pbx_unavailable:
     'Le standard téléphonique ne peut pas prendre de demandes pour le moment. Réessayez dans une minute.',
   error_not_available: 'Cette page CallNow n’est pas disponible.',
+  error_number_not_allowed: 'Ce numéro ne peut pas être appelé depuis cette page.',
+  error_too_many_requests: 'Trop de demandes. Veuillez patienter un moment puis réessayer.',
+  error_call_in_progress:
+    'Un appel vers ce numéro est déjà en cours. Veuillez réessayer quand il sera terminé.',
+  error_form_expired: 'Cette page est restée ouverte trop longtemps. Veuillez appuyer à nouveau sur Appeler.',
   statusTitle: 'Votre appel',
   statusTitleRunning: 'Appel en cours…',
   statusRefreshes: 'Cette page se met à jour toute seule.',

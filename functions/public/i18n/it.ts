@@ -70,6 +70,10 @@ export const it = {
   error_pbx_unavailable:
     'Il centralino non può accettare richieste in questo momento. Riprova tra un minuto.',
   error_not_available: 'Questa pagina CallNow non è disponibile.',
+  error_number_not_allowed: 'Questo numero non può essere chiamato da questa pagina.',
+  error_too_many_requests: 'Troppe richieste. Attendi un po’ e riprova.',
+  error_call_in_progress: 'È già in corso una chiamata verso questo numero. Riprova quando sarà terminata.',
+  error_form_expired: 'Questa pagina è rimasta aperta troppo a lungo. Premi di nuovo Chiama.',
   statusTitle: 'La tua chiamata',
   statusTitleRunning: 'Chiamata in corso…',
   statusRefreshes: 'Questa pagina si aggiorna da sola.',

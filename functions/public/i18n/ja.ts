@@ -72,6 +72,10 @@ export const ja = {
   error_pbx_unavailable:
     '現在、電話システムがリクエストを受け付けられません。1分後にもう一度お試しください。',
   error_not_available: 'この CallNow ページはご利用いただけません。',
+  error_number_not_allowed: 'この番号にはこのページから発信できません。',
+  error_too_many_requests: 'リクエストが多すぎます。しばらく待ってからもう一度お試しください。',
+  error_call_in_progress: 'この番号への通話はすでに進行中です。終了してからもう一度お試しください。',
+  error_form_expired: 'このページが長時間開かれていました。もう一度「電話する」を押してください。',
   statusTitle: 'お客様の通話',
   statusTitleRunning: '発信中…',
   statusRefreshes: 'このページは自動的に更新されます。',

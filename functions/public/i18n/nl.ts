@@ -71,6 +71,11 @@ export const nl = {
   error_pbx_unavailable:
     'De telefooncentrale kan nu geen verzoeken aannemen. Probeer het over een minuut opnieuw.',
   error_not_available: 'Deze CallNow-pagina is niet beschikbaar.',
+  error_number_not_allowed: 'Dit nummer kan niet vanaf deze pagina worden gebeld.',
+  error_too_many_requests: 'Te veel verzoeken. Wacht even en probeer het opnieuw.',
+  error_call_in_progress:
+    'Er loopt al een gesprek naar dit nummer. Probeer het opnieuw als het is afgelopen.',
+  error_form_expired: 'Deze pagina stond te lang open. Druk nogmaals op Bellen.',
   statusTitle: 'Uw gesprek',
   statusTitleRunning: 'Bezig met bellen…',
   statusRefreshes: 'Deze pagina ververst zichzelf.',

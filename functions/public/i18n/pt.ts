@@ -72,6 +72,10 @@ export const pt = {
   error_pbx_unavailable:
     'A central telefónica não pode aceitar pedidos neste momento. Tente novamente dentro de um minuto.',
   error_not_available: 'Esta página CallNow não está disponível.',
+  error_number_not_allowed: 'Não é possível ligar para este número a partir desta página.',
+  error_too_many_requests: 'Demasiados pedidos. Aguarde um pouco e tente novamente.',
+  error_call_in_progress: 'Já está em curso uma chamada para este número. Tente novamente quando terminar.',
+  error_form_expired: 'Esta página esteve aberta demasiado tempo. Prima Ligar novamente.',
   statusTitle: 'A sua chamada',
   statusTitleRunning: 'A ligar…',
   statusRefreshes: 'Esta página atualiza-se sozinha.',

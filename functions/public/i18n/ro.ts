@@ -74,6 +74,11 @@ export const ro = {
     'La această oră nu se pot face apeluri. Încercați din nou în intervalul afișat.',
   error_pbx_unavailable: 'Centrala telefonică nu poate primi cereri acum. Încercați din nou peste un minut.',
   error_not_available: 'Această pagină CallNow nu este disponibilă.',
+  error_number_not_allowed: 'Acest număr nu poate fi apelat de pe această pagină.',
+  error_too_many_requests: 'Prea multe cereri. Vă rugăm să așteptați puțin și să încercați din nou.',
+  error_call_in_progress:
+    'Un apel către acest număr este deja în curs. Vă rugăm să încercați din nou după ce se încheie.',
+  error_form_expired: 'Această pagină a stat deschisă prea mult timp. Vă rugăm să apăsați din nou Sună.',
   statusTitle: 'Apelul dumneavoastră',
   statusTitleRunning: 'Se sună…',
   statusRefreshes: 'Această pagină se actualizează singură.',

@@ -1,0 +1,166 @@
+// What keeps a public CallNow page from becoming a toll-fraud or harassment machine, beyond the destination
+// policy: limits per visitor address, page and destination number, one call in progress per number, and image
+// validation forced on while a page's limits keep tripping.
+import { isIPv6 } from 'node:net';
+import { STATE_RANK, TERMINAL_STATES } from '../../contracts/call-states.ts';
+import { EXPIRY_GRACE_SECONDS } from './call-requests.ts';
+import type { CallNowTarget, CallRequest, RequestLimit } from './model.ts';
+import type { CallNowStore, Clock, DestinationHold } from './ports.ts';
+import { type LimitCheck, type LimitOutcome, matchSubnetLimit } from './rate-limits.ts';
+
+/** This many refusals by a page's limits within the window turn image validation on for it. */
+export const SHIELD_TRIP_LIMIT = 10;
+export const SHIELD_TRIP_WINDOW_SECONDS = 600;
+export const SHIELD_SECONDS = 3600;
+/** A hold whose request is not found yet is taken as one being written for this long. */
+const HOLD_WRITE_SECONDS = 10;
+/** A call not reported ended this long after it was asked for is taken as over (its last report was lost). */
+const HOLD_MAX_SECONDS = 4 * 3600;
+
+/** Image validation is on when the owner asked for it, or while the page is shielded. */
+export function imageValidationRequired(target: CallNowTarget, now: Date): boolean {
+  return target.extension.callNow.imageValidation || isShielded(target, now);
+}
+
+function isShielded({ shieldedUntil }: CallNowTarget, now: Date): boolean {
+  return shieldedUntil !== undefined && Date.parse(shieldedUntil) > now.getTime();
+}
+
+/** What a visitor's address counts as: IPv4 addresses one by one, IPv6 per /64 (one home or one server). */
+export function visitorAddress(sourceIp: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(sourceIp);
+  if (mapped?.[1]) return mapped[1];
+  if (!isIPv6(sourceIp)) return sourceIp;
+  const groups = ipv6Groups(sourceIp).slice(0, 4);
+  return `${groups.map((group) => group.toString(16)).join(':')}::/64`;
+}
+
+function ipv6Groups(address: string): number[] {
+  const [head = '', tail] = (address.split('%')[0] ?? '').split('::');
+  const parse = (part: string) =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((group) => {
+          if (!group.includes('.')) return [Number.parseInt(group, 16)];
+          const [a = 0, b = 0, c = 0, d = 0] = group.split('.').map(Number);
+          return [a * 256 + b, c * 256 + d];
+        });
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+export type GuardOutcome =
+  /** The number is held for this request: place it. */
+  | { readonly kind: 'clear' }
+  | { readonly kind: 'duplicate'; readonly request: CallRequest }
+  | { readonly kind: 'number_busy'; readonly retryAfterSeconds: number }
+  | { readonly kind: 'limited'; readonly retryAfterSeconds: number };
+
+export interface GuardedRequest {
+  readonly target: CallNowTarget;
+  /** E.164. */
+  readonly phone: string;
+  readonly sourceIp: string;
+  /** The id the request will have if it goes ahead. */
+  readonly requestId: string;
+}
+
+const check = (subject: string, { requests, windowSeconds }: RequestLimit): LimitCheck => ({
+  subject,
+  limit: requests,
+  windowSeconds,
+});
+
+/**
+ * Takes the number's hold and counts the request against the visitor's address, the page and the server's subnet
+ * rule, all at once; then, only for a call that will really be placed, against the number. A double press costs
+ * the number nothing. Every count is one conditional update, so concurrent requests cannot overshoot a limit.
+ */
+export async function guardPublicRequest(
+  { target, phone, sourceIp, requestId }: GuardedRequest,
+  { store, clock }: { store: CallNowStore; clock: Clock },
+): Promise<GuardOutcome> {
+  const now = clock.now();
+  const nowMs = now.getTime();
+  const { publicLimits, subnetLimits } = target.server;
+  const callNowId = target.extension.callNow.callNowId;
+  const checks = [
+    check(`visitor#${visitorAddress(sourceIp)}`, publicLimits.perVisitorAddress),
+    check(`callnow#${callNowId}`, publicLimits.perCallNowId),
+  ];
+  const subnetRule = matchSubnetLimit(subnetLimits, sourceIp);
+  if (subnetRule) {
+    checks.push({ subject: `address#${sourceIp}`, limit: subnetRule.requestsPerMinute, windowSeconds: 60 });
+  }
+  const hold = { phone, requestId, callNowId, heldAt: now.toISOString() };
+  const [held, ...outcomes] = await Promise.all([
+    takeHold(hold, store, nowMs),
+    ...checks.map((limit) => store.hit(limit, nowMs)),
+  ]);
+  let retryAfterSeconds = longestWait(outcomes);
+  if (retryAfterSeconds === undefined && held.kind === 'clear') {
+    const number = await store.hit(check(`number#${phone}`, publicLimits.perDestinationNumber), nowMs);
+    retryAfterSeconds = longestWait([number]);
+  }
+  if (retryAfterSeconds === undefined) return held;
+  if (held.kind === 'clear') await store.releaseDestination(phone, requestId);
+  await noteTrip(target, store, now);
+  return { kind: 'limited', retryAfterSeconds };
+}
+
+function longestWait(outcomes: readonly LimitOutcome[]): number | undefined {
+  const waits = outcomes.flatMap((outcome) => (outcome.allowed ? [] : [outcome.retryAfterSeconds]));
+  return waits.length > 0 ? Math.max(...waits) : undefined;
+}
+
+/** A page whose limits keep refusing requests is under attack: it asks for the picture for a while. */
+async function noteTrip(target: CallNowTarget, store: CallNowStore, now: Date): Promise<void> {
+  const callNowId = target.extension.callNow.callNowId;
+  // The counter lets LIMIT - 1 trips through: the refusal of the LIMIT-th raises the shield.
+  const trips = await store.hit(
+    {
+      subject: `trips#${callNowId}`,
+      limit: SHIELD_TRIP_LIMIT - 1,
+      windowSeconds: SHIELD_TRIP_WINDOW_SECONDS,
+    },
+    now.getTime(),
+  );
+  if (!trips.allowed && !isShielded(target, now)) {
+    await store.raiseShield(callNowId, new Date(now.getTime() + SHIELD_SECONDS * 1000).toISOString());
+  }
+}
+
+/** Whether the request holding a number still stands for a call that can ring. */
+function isUnderWay(request: CallRequest, nowMs: number): boolean {
+  if (TERMINAL_STATES.has(request.status)) return false;
+  if (nowMs - Date.parse(request.createdAt) > HOLD_MAX_SECONDS * 1000) return false;
+  const neverPickedUp = Date.parse(request.expiresAt) + EXPIRY_GRACE_SECONDS * 1000;
+  return !(STATE_RANK[request.status] === STATE_RANK.queued && nowMs > neverPickedUp);
+}
+
+/**
+ * One request in progress per number. A hold left by a call that ended (or was never written) is taken over; the
+ * take-over is conditional on the old holder, so of two requests racing for it only one wins.
+ */
+async function takeHold(
+  hold: DestinationHold,
+  store: CallNowStore,
+  nowMs: number,
+): Promise<Extract<GuardOutcome, { kind: 'clear' | 'duplicate' | 'number_busy' }>> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const holder = await store.claimDestination(hold);
+    if (holder === 'claimed') return { kind: 'clear' };
+    const request = await store.getCallRequest(holder.requestId);
+    if (request && isUnderWay(request, nowMs)) {
+      return request.callNowId === hold.callNowId
+        ? { kind: 'duplicate', request }
+        : { kind: 'number_busy', retryAfterSeconds: 60 };
+    }
+    if (!request && nowMs - Date.parse(holder.heldAt) < HOLD_WRITE_SECONDS * 1000) {
+      return { kind: 'number_busy', retryAfterSeconds: HOLD_WRITE_SECONDS };
+    }
+    if (await store.replaceDestinationHold(hold, holder.requestId)) return { kind: 'clear' };
+  }
+  return { kind: 'number_busy', retryAfterSeconds: HOLD_WRITE_SECONDS };
+}
