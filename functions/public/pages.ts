@@ -318,6 +318,9 @@ export function scriptTexts(texts: Catalogue) {
       owner_busy: texts.ownerBusy,
       pbx_unavailable: texts.error_pbx_unavailable,
       not_available: texts.error_not_available,
+      number_not_allowed: texts.error_number_not_allowed,
+      too_many_requests: texts.error_too_many_requests,
+      call_in_progress: texts.error_call_in_progress,
       // Schema-level problems name only the field.
       phoneNumber: texts.error_invalid_phone_number,
       callerName: texts.error_caller_name_invalid,

@@ -73,6 +73,7 @@ const WIDGET_SOURCE = withoutIndentation(`(() => {
     const question = el('p', { id: 'q' });
     const answer = el('input', { id: 'a', name: 'captcha', maxlength: '16', autocomplete: 'off', required: true, 'aria-describedby': 'q a-e' });
     const refresh = el('button', { type: 'button' }, t.captchaRefresh);
+    const captchaBox = [image, question, refresh, el('label', { for: 'a' }, t.captchaLabel), answer, error('a-e')];
     const go = el('button', { type: 'submit', class: 'go' }, t.callButton);
     const cancel = el('button', { type: 'button', hidden: true }, t.cancelButton);
     const close = el('button', { type: 'button' }, t.close);
@@ -81,7 +82,7 @@ const WIDGET_SOURCE = withoutIndentation(`(() => {
       el('p', { class: 'h' }, c.title),
       ...(name ? [el('label', { for: 'n' }, t.nameLabel), name, error('n-e')] : []),
       el('label', { for: 'p' }, t.phoneLabel), phone, error('p-e'),
-      ...(c.imageValidation ? [image, question, refresh, el('label', { for: 'a' }, t.captchaLabel), answer, error('a-e')] : []),
+      ...(c.imageValidation ? captchaBox : []),
       go, cancel, close, status);
     root.append(form);
     const fields = { callerName: name, phoneNumber: phone, captcha: answer };
@@ -102,6 +103,8 @@ const WIDGET_SOURCE = withoutIndentation(`(() => {
     };
     const useCaptcha = (captcha) => {
       if (!captcha) return;
+      // The page came to need a picture after this script was served (it is under attack): show one now.
+      if (!c.imageValidation) { c.imageValidation = true; go.before(...captchaBox); }
       image.hidden = !captcha.image;
       if (captcha.image) image.src = captcha.image;
       question.textContent = captcha.question;

@@ -102,6 +102,7 @@ describe.skipIf(skipBrowserTests)('the CallNow page in Chromium', () => {
       addTarget('reasons-102', '102'),
       addTarget('reasons-103', '103'),
       addTarget('reasons-104', '104'),
+      addTarget('shielded', '101'),
       addTarget('hours', '101', (target) => {
         target.extension.callNow.availability = {
           days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
@@ -306,6 +307,17 @@ describe.skipIf(skipBrowserTests)('the CallNow page in Chromium', () => {
       });
     const answers = await Promise.all([post(), post(), post()]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([202, 400, 400]);
+  });
+
+  it('asks for the picture once the page comes under attack, even when it was opened before', async () => {
+    const page = await openPage(pageUrl('shielded'));
+    expect(await page.locator('#captcha').count()).toBe(0);
+    await store.raiseShield('shielded', new Date(Date.now() + 3_600_000).toISOString());
+    await page.getByLabel('Your phone number').fill(visitorNumber('0100'));
+    await page.getByRole('button', { name: 'Call' }).click();
+    await page.locator('#captcha-image').waitFor();
+    expect(await page.getByLabel(en.captchaLabel).isVisible()).toBe(true);
+    await page.context().close();
   });
 
   it('works without JavaScript: the form posts and the status page refreshes until the call ends', async () => {
