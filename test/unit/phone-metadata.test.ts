@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import { type CountryCode, type MetadataJson, parsePhoneNumberFromString } from 'libphonenumber-js/core';
 import { describe, expect, it } from 'vitest';
 import { parseVisitorPhone } from '../../functions/domain/phone.ts';
-import { PHONE_METADATA_PATH, phoneMetadataText, readMaxMetadata } from '../../scripts/phone-metadata.ts';
+import { PHONE_METADATA_DEFLATED } from '../../functions/domain/phone-metadata.ts';
+import { phoneMetadataText, readMaxMetadata } from '../../scripts/phone-metadata.ts';
 
 const LIBRARY_DIR = path.join(import.meta.dirname, '../../node_modules/libphonenumber-js');
 const max = readMaxMetadata();
-const committedText = readFileSync(PHONE_METADATA_PATH, 'utf8');
+const committedText = inflateRawSync(Buffer.from(PHONE_METADATA_DEFLATED, 'base64')).toString('utf8');
 const pruned = JSON.parse(committedText) as MetadataJson;
 const mobileExamples = JSON.parse(
   readFileSync(path.join(LIBRARY_DIR, 'examples.mobile.json'), 'utf8'),
@@ -131,14 +133,14 @@ const HAND_PICKED: readonly (readonly [
   ['+49 16013 1234567', 'RO', '+49160131234567', 'VOICEMAIL'],
 ];
 
-describe('functions/domain/phone-metadata.json', () => {
+describe('functions/domain/phone-metadata.ts', () => {
   it('is what scripts/phone-metadata.ts generates from the installed libphonenumber-js', () => {
     const { version } = JSON.parse(readFileSync(path.join(LIBRARY_DIR, 'package.json'), 'utf8')) as {
       version: string;
     };
     expect(
       committedText === phoneMetadataText(),
-      `functions/domain/phone-metadata.json does not match libphonenumber-js ${version}: run npx tsx scripts/phone-metadata.ts`,
+      `functions/domain/phone-metadata.ts does not match libphonenumber-js ${version}: run npx tsx scripts/phone-metadata.ts`,
     ).toBe(true);
   });
 
