@@ -2,12 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import { createDocumentClient, createSqsClient } from '../lib/clients.ts';
 import { loadQueueUrls, loadTableName } from '../lib/config.ts';
-import { DynamoCallNowStore } from '../store/dynamo-store.ts';
+import { DynamoCallNowStore, SERVER_SETTINGS_MAX_AGE_MS } from '../store/dynamo-store.ts';
 import { SqsCallRequestQueue } from '../store/sqs-queue.ts';
 import { createPublicHandler } from './routes.ts';
 
 export const handler = createPublicHandler({
-  store: new DynamoCallNowStore(createDocumentClient(), loadTableName(process.env)),
+  store: new DynamoCallNowStore(createDocumentClient(), loadTableName(process.env), {
+    serverSettingsMaxAgeMs: SERVER_SETTINGS_MAX_AGE_MS,
+  }),
   queue: new SqsCallRequestQueue(createSqsClient(), loadQueueUrls(process.env)),
   clock: { now: () => new Date() },
   newRequestId: randomUUID,

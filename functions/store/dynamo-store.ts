@@ -21,6 +21,7 @@ import {
   ExtensionPresenceRecordSchema,
   ExtensionSchema,
   ResellerSchema,
+  type ServerSettings,
   ServerSettingsSchema,
 } from '../domain/model.ts';
 import {
@@ -35,19 +36,43 @@ import { CallNowIdRecordSchema, DestinationHoldRecordSchema, keys, ShieldRecordS
 
 type Key = { pk: string; sk: string };
 
+/** What the public function and the local stack use: a server setting applies within 5 s. */
+export const SERVER_SETTINGS_MAX_AGE_MS = 5_000;
+
+export interface DynamoCallNowStoreOptions {
+  /**
+   * How long a container may reuse the server settings it read. Every page view and request needs them, and one
+   * item read by all of them caps the deployment at what one DynamoDB partition serves (about 6,000 reads/s);
+   * a few seconds of reuse lifts that cap, at the price of a server setting taking that long to apply. @default 0
+   */
+  readonly serverSettingsMaxAgeMs?: number;
+}
+
 export class DynamoCallNowStore implements CallNowStore {
+  readonly #serverSettingsMaxAgeMs: number;
+  #server: { readonly settings: ServerSettings; readonly readAtMs: number } | undefined;
+
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+    { serverSettingsMaxAgeMs = 0 }: DynamoCallNowStoreOptions = {},
+  ) {
+    this.#serverSettingsMaxAgeMs = serverSettingsMaxAgeMs;
+  }
 
-  /** Two round trips: the CallNow ID's pointer, then the four records of the chain and the shield in one batch. */
+  /**
+   * Two round trips: the CallNow ID's pointer, then the records of the chain and the shield in one batch (with the
+   * server settings unless this container read them lately).
+   */
   async getCallNowTarget(callNowId: string): Promise<CallNowTarget | undefined> {
     const pointer = CallNowIdRecordSchema.safeParse(await this.get(keys.callNowId(callNowId)));
     if (!pointer.success) return undefined;
     const { extensionId, clientId, resellerId } = pointer.data;
+    const nowMs = Date.now();
+    const known =
+      this.#server && nowMs - this.#server.readAtMs < this.#serverSettingsMaxAgeMs ? this.#server : undefined;
     const wanted = [
-      keys.server(),
+      ...(known ? [] : [keys.server()]),
       keys.reseller(resellerId),
       keys.client(clientId),
       keys.extension(extensionId),
@@ -55,15 +80,16 @@ export class DynamoCallNowStore implements CallNowStore {
     ];
     const items = await this.batchGet(wanted);
     const find = (key: Key) => items.find((item) => item.pk === key.pk && item.sk === key.sk);
-    const server = ServerSettingsSchema.safeParse(find(keys.server()));
+    const server = known?.settings ?? ServerSettingsSchema.safeParse(find(keys.server())).data;
+    if (!known && server) this.#server = { settings: server, readAtMs: nowMs };
     const reseller = ResellerSchema.safeParse(find(keys.reseller(resellerId)));
     const client = ClientSchema.safeParse(find(keys.client(clientId)));
     const extension = ExtensionSchema.safeParse(find(keys.extension(extensionId)));
-    if (!server.success || !reseller.success || !client.success || !extension.success) return undefined;
+    if (!server || !reseller.success || !client.success || !extension.success) return undefined;
     // A pointer left behind by a CallNow ID change must not lead to the extension.
     if (extension.data.callNow.callNowId !== callNowId) return undefined;
     const target = {
-      server: server.data,
+      server,
       reseller: reseller.data,
       client: client.data,
       extension: extension.data,

@@ -17,7 +17,7 @@ import { hashPassword, verifyPassword } from '../../functions/lib/passwords.ts';
 import { createManagementHandler } from '../../functions/management/routes.ts';
 import { createPublicHandler } from '../../functions/public/routes.ts';
 import { DynamoManagementStore } from '../../functions/store/dynamo-management-store.ts';
-import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
+import { DynamoCallNowStore, SERVER_SETTINGS_MAX_AGE_MS } from '../../functions/store/dynamo-store.ts';
 import { SqsCallRequestQueue } from '../../functions/store/sqs-queue.ts';
 import { DEFAULT_TABLE_NAME, MANAGEMENT_ROUTE_KEYS, PUBLIC_ROUTE_KEYS } from '../resources.ts';
 import { LOCAL_AWS } from './aws.ts';
@@ -86,7 +86,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const admin = await seedDemo(documents, tableName, siteId, options.publicLimits);
 
-    const store = new DynamoCallNowStore(documents, tableName);
+    const store = new DynamoCallNowStore(documents, tableName, {
+      serverSettingsMaxAgeMs: SERVER_SETTINGS_MAX_AGE_MS,
+    });
     const queue = new SqsCallRequestQueue(sqs, sqsServer.callRequestsQueueUrls);
     const clock = { now: () => new Date() };
     const publicHandler = createPublicHandler({ store, queue, clock, newRequestId: randomUUID });

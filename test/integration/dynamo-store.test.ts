@@ -189,4 +189,22 @@ describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
     );
     expect(Item?.ttl).toBe(Date.parse('2026-11-26T10:02:00.000Z') / 1000 + 7 * 86_400);
   });
+
+  it('reuses the server settings it read for the time it is told, then reads them again', async () => {
+    const reusing = new DynamoCallNowStore(table.documents, table.tableName, {
+      serverSettingsMaxAgeMs: 60_000,
+    });
+    const fresh = new DynamoCallNowStore(table.documents, table.tableName);
+    expect((await reusing.getCallNowTarget('demo'))?.server.defaultCountry).toBe('US');
+    await table.documents.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.server(),
+        UpdateExpression: 'SET defaultCountry = :country',
+        ExpressionAttributeValues: { ':country': 'RO' },
+      }),
+    );
+    expect((await reusing.getCallNowTarget('demo'))?.server.defaultCountry).toBe('US');
+    expect((await fresh.getCallNowTarget('demo'))?.server.defaultCountry).toBe('RO');
+  });
 });
