@@ -99,11 +99,10 @@ const SCRIPT = withoutIndentation(`
   };
 
   const useCaptcha = (captcha) => {
-    const image = byId('captcha-image');
     if (!captcha) return;
     // The page was drawn before it needed a picture (it is now under attack): draw it again, with one.
     if (!byId('captcha-question')) { location.reload(); return; }
-    if (image && captcha.image) image.src = captcha.image;
+    byId('captcha-image').src = captcha.image;
     byId('captcha-question').textContent = captcha.question;
     field('captchaId').value = captcha.challengeId;
     field('captcha').value = '';
@@ -428,7 +427,7 @@ ${errorFor('callerName')}`
   const captcha = view.captcha
     ? `<fieldset class="captcha" id="captcha-box">
 <legend>${escapeHtml(texts.captchaLegend)}</legend>
-${view.captcha.image ? `<img id="captcha-image" src="${view.captcha.image}" alt="${escapeHtml(texts.captchaImageAlt)}" width="200" height="64">` : ''}
+<img id="captcha-image" src="${view.captcha.image}" alt="${escapeHtml(texts.captchaImageAlt)}" width="200" height="64">
 <p id="captcha-question">${escapeHtml(view.captcha.question)}</p>
 <p><a id="captcha-refresh" href="${pagePath}${query}" data-url="${pagePath}/captcha${query}">${escapeHtml(texts.captchaRefresh)}</a></p>
 <label for="captcha">${escapeHtml(texts.captchaLabel)}</label>

@@ -105,8 +105,7 @@ const WIDGET_SOURCE = withoutIndentation(`(() => {
       if (!captcha) return;
       // The page came to need a picture after this script was served (it is under attack): show one now.
       if (!c.imageValidation) { c.imageValidation = true; go.before(...captchaBox); }
-      image.hidden = !captcha.image;
-      if (captcha.image) image.src = captcha.image;
+      image.src = captcha.image;
       question.textContent = captcha.question;
       challengeId = captcha.challengeId;
       answer.value = '';
