@@ -87,7 +87,10 @@ export function checkVisitorInput(
 ):
   | { ok: true; phone: string; parsed: ParsedVisitorPhone; name?: string }
   | { ok: false; problem: InputProblem } {
-  const phone = parseVisitorPhone(input.phoneNumber, target.server.defaultCountry);
+  // The parser skips what it does not read (a trailing NUL, say): anything but a clean number is refused here.
+  const phone = hasControlCharacters(input.phoneNumber)
+    ? ({ ok: false } as const)
+    : parseVisitorPhone(input.phoneNumber, target.server.defaultCountry);
   if (!phone.ok) {
     return {
       ok: false,

@@ -14,7 +14,12 @@ import {
   SubnetLimitSchema,
 } from '../domain/model.ts';
 
-const NameSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
+const NoControlCharacters = z.refine<string>(
+  (text) => !hasControlCharacters(text),
+  'must not hold control characters',
+);
+// Names are shown on the public page and in the widget.
+const NameSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(100), NoControlCharacters);
 const IdSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id this API gave out'));
 // Line breaks are fine in the public message (it is shown as text); other control characters are not.
 const MessageSchema = z.string().check(
@@ -136,7 +141,7 @@ export const CallApiSettingsSchema = z.strictObject({
 
 export const ApiKeyCreateSchema = z.strictObject({
   scope: z.strictObject({ level: z.enum(['reseller', 'client', 'extension']), id: IdSchema }),
-  label: z.optional(z.string().check(z.maxLength(100))),
+  label: z.optional(z.string().check(z.maxLength(100), NoControlCharacters)),
 });
 
 export const CallCreateSchema = z.strictObject({

@@ -69,6 +69,16 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
+class MalformedPathError extends Error {}
+
+function decodePathParameter(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new MalformedPathError(encoded);
+  }
+}
+
 function toEvent(
   request: IncomingMessage,
   url: URL,
@@ -83,7 +93,7 @@ function toEvent(
   }
   headers['x-forwarded-proto'] = 'http';
   const pathParameters = Object.fromEntries(
-    route.parameterNames.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? '')]),
+    route.parameterNames.map((name, index) => [name, decodePathParameter(match[index + 1] ?? '')]),
   );
   const isText = TEXT_TYPES.test(headers['content-type'] ?? '');
   const now = new Date();
@@ -161,6 +171,8 @@ export async function startLocalHttpServer(routes: readonly Route[], port = 0): 
       const event = toEvent(request, url, route, match, body);
       send(response, await route.handler(event, lambdaContext(route.routeKey)));
     } catch (error) {
+      // As API Gateway does, a path that is not valid percent-encoding never reaches a function.
+      if (error instanceof MalformedPathError) return sendJson(response, 400, 'Bad Request');
       console.error(
         JSON.stringify({ level: 'error', msg: 'local HTTP server: handler threw', error: String(error) }),
       );
