@@ -1,7 +1,6 @@
 // Builds a Lambda bundle exactly as the CDK stack does (infra/stack/callnow-function.ts and aws-cdk-lib's
 // NodejsFunction with the local esbuild): ESM for node24, minified, linked source map without sources, the
-// createRequire banner, main fields module,main, @aws-sdk/* external unless the SDK is to be bundled, and the
-// function's unbundled modules external (the stack copies them beside the bundle).
+// createRequire banner, main fields module,main, @aws-sdk/* external unless the SDK is to be bundled.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -19,15 +18,13 @@ export interface LambdaBundle {
 
 export interface BundleOptions {
   readonly bundleSdk: boolean;
-  /** As CallNowFunctionProps.unbundledModules: left out of the bundle, shipped as they are in node_modules. */
-  readonly unbundledModules?: readonly string[];
 }
 
 /** `entry` relative to the project root; writes `<outDir>/index.mjs` and its map. */
 export async function buildLambdaBundle(
   entry: string,
   outDir: string,
-  { bundleSdk, unbundledModules = [] }: BundleOptions,
+  { bundleSdk }: BundleOptions,
 ): Promise<LambdaBundle> {
   const file = path.join(outDir, 'index.mjs');
   await build({
@@ -41,7 +38,7 @@ export async function buildLambdaBundle(
     minify: true,
     sourcemap: true,
     sourcesContent: false,
-    external: [...(bundleSdk ? [] : ['@aws-sdk/*']), ...unbundledModules],
+    external: bundleSdk ? [] : ['@aws-sdk/*'],
     logLevel: 'warning',
     banner: { js: ESM_REQUIRE_BANNER },
     mainFields: ['module', 'main'],

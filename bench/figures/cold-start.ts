@@ -2,7 +2,7 @@
 // module, which constructs its clients and handler as a cold start does), against a floor bundle that only
 // constructs the SDK clients the function uses; with the SDK external (as deployed: the runtime ships it) and bundled.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -28,8 +28,6 @@ interface BundleSpec {
   readonly floor?: string;
   /** Size goals in KB, SDK external and bundled (issue 8: the public function only). */
   readonly sizeGoalKb?: { readonly external: number; readonly bundled: number };
-  /** As the function's unbundledModules in infra/stack/callnow-stack.ts: shipped beside the bundle. */
-  readonly unbundledModules?: readonly string[];
 }
 
 const FLOORS: readonly BundleSpec[] = [
@@ -80,16 +78,6 @@ interface Load {
   readonly cpuMs: number;
 }
 
-/** Bytes of a package's files as installed (what the stack copies beside a bundle). */
-async function packageBytes(name: string): Promise<number> {
-  const root = path.join(PROJECT_ROOT, 'node_modules', name);
-  let total = 0;
-  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) total += (await stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return total;
-}
-
 async function loadOnce(file: string): Promise<Load> {
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', LOADER, file], {
     env: { PATH: process.env.PATH ?? '', ...LAMBDA_ENV },
@@ -116,10 +104,7 @@ export async function measureColdStart(options: ColdStartOptions): Promise<Resul
       for (const spec of [...FUNCTIONS, ...FLOORS]) {
         const outDir = path.join(workDir, `${spec.entry.replaceAll('/', '_')}-${bundleSdk ? 'sdk' : 'ext'}`);
         await mkdir(outDir);
-        const bundle = await buildLambdaBundle(spec.entry, outDir, {
-          bundleSdk,
-          ...(spec.unbundledModules ? { unbundledModules: spec.unbundledModules } : {}),
-        });
+        const bundle = await buildLambdaBundle(spec.entry, outDir, { bundleSdk });
         built.push({ spec, bundleSdk, ...bundle, loads: [] });
       }
     }
@@ -139,10 +124,6 @@ export async function measureColdStart(options: ColdStartOptions): Promise<Resul
         const floor = floorOf(spec.floor);
         const goalKb = spec.sizeGoalKb?.[bundleSdk ? 'bundled' : 'external'];
         const sizeKb = bundle.bytes / KB;
-        const besideKb = (await Promise.all((spec.unbundledModules ?? []).map(packageBytes))).reduce(
-          (total, bytes) => total + bytes / KB,
-          0,
-        );
         rows.push({
           figure: 3,
           name: `${spec.name} (${variant}): size`,
@@ -153,13 +134,6 @@ export async function measureColdStart(options: ColdStartOptions): Promise<Resul
           ...(floor ? { floor: floor.bytes / KB } : {}),
           ...(floor && bundleSdk ? { ratio: bundle.bytes / floor.bytes } : {}),
           ...(goalKb === undefined ? {} : { goal: `< ${goalKb} KB`, meetsGoal: sizeKb < goalKb }),
-          ...(spec.unbundledModules
-            ? {
-                note:
-                  `index.mjs only; the stack ships ${spec.unbundledModules.join(', ')} beside it as they are in ` +
-                  `node_modules: ${besideKb.toFixed(0)} KB more in the deployment package`,
-              }
-            : {}),
         });
         const wall = (of: Built) => distribution(of.loads.map((load) => load.loadMs));
         const cpu = (of: Built) => distribution(of.loads.map((load) => load.cpuMs));

@@ -1,6 +1,5 @@
 // The call-events queue consumer: validates each message, applies it, and reports only the ones to retry.
-import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CallEventSchema, type CallStatus, parseWireMessage } from '../../contracts/messages.ts';
 import { applyCallEvent } from '../domain/call-events.ts';
 import type { CallNowStore } from '../domain/ports.ts';
@@ -20,8 +19,11 @@ async function recordStatusMetrics(message: CallStatus, store: CallNowStore): Pr
   }
 }
 
-export function createCallEventsHandler(store: CallNowStore) {
-  return middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
+export type CallEventsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** Not a middy handler: it would use no middleware, and @middy/core loads node:stream/web at every cold start. */
+export function createCallEventsHandler(store: CallNowStore): CallEventsHandler {
+  return async (event) => {
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
       const parsed = parseWireMessage(CallEventSchema, record.body);
@@ -54,5 +56,5 @@ export function createCallEventsHandler(store: CallNowStore) {
       }
     }
     return { batchItemFailures };
-  });
+  };
 }

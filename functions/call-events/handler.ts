@@ -1,6 +1,7 @@
 // Lambda entry for the call-events queue consumer.
-import { createDocumentClient } from '../lib/clients.ts';
+
 import { loadTableName } from '../lib/config.ts';
+import { createDocumentClient } from '../lib/document-client.ts';
 import { DynamoCallNowStore } from '../store/dynamo-store.ts';
 import { createCallEventsHandler } from './consumer.ts';
 

@@ -10,8 +10,6 @@ export class ConfigError extends Error {
   }
 }
 
-const QueueUrlsSchema = z.record(z.string(), z.url());
-
 export interface FunctionConfig {
   readonly tableName: string;
   readonly callRequestsQueueUrls: Readonly<Record<string, string>>;
@@ -36,7 +34,8 @@ export function loadQueueUrls(env: NodeJS.ProcessEnv): Readonly<Record<string, s
     if (error instanceof ConfigError) throw error;
     throw new ConfigError(`environment variable ${name} must be a JSON object of site id -> queue URL`);
   }
-  const parsed = QueueUrlsSchema.safeParse(json);
+  // Built here, not at module load: it is read once per container, and never by the call-events function.
+  const parsed = z.record(z.string(), z.url()).safeParse(json);
   if (!parsed.success) {
     throw new ConfigError(`environment variable ${name} must be a JSON object of site id -> queue URL`);
   }

@@ -1,8 +1,9 @@
-// The public function as Lambda gets it: one bundle, nothing beside it, still draws its CAPTCHA. The bundle is built
-// as the stack builds it (with the AWS SDK inside, so that no node_modules is needed at all) and runs in a fresh
-// node process in an empty directory, against dynalite holding a CallNow ID with image validation on.
+// The functions as Lambda gets them, built as the stack builds them. The public one is one file with nothing beside
+// it, and still draws its CAPTCHA: built with the AWS SDK inside (no node_modules needed at all), it runs in a fresh
+// node process in an empty directory, against dynalite holding a CallNow ID with image validation on. The call-events
+// one loads only what it uses.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -88,5 +89,25 @@ describe('the bundled public function', () => {
       /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="200" height="64"[^>]*>.*<\/svg>$/,
     );
     expect(svg.match(/<g /g)).toHaveLength(5);
+  });
+});
+
+describe('the bundled call-events function', () => {
+  it('loads neither the SQS client nor middy, which it does not use', async () => {
+    const directory = await mkdtemp(path.join(os.tmpdir(), 'callnow-events-bundle-'));
+    try {
+      const { file } = await buildLambdaBundle('functions/call-events/handler.ts', directory, {
+        bundleSdk: false,
+      });
+      const code = await readFile(file, 'utf8');
+      const imported = [...code.matchAll(/\bfrom\s*"([^"]+)"|\bimport\s*"([^"]+)"/g)].map(
+        (match) => match[1] ?? match[2],
+      );
+      expect(imported).toContain('@aws-sdk/client-dynamodb');
+      expect(imported).not.toContain('@aws-sdk/client-sqs');
+      expect(code).not.toContain('node:stream/web');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });
