@@ -44,7 +44,7 @@ import { httpErrors } from '../http/middleware.ts';
 import { bodyFields, parseInput } from '../http/request.ts';
 import { jsonResponse } from '../http/responses.ts';
 import { log } from '../lib/log.ts';
-import { buttonSnippet, widgetSnippet } from '../public/widget.ts';
+import { buttonSnippet, widgetSnippet } from '../public/snippets.ts';
 import { InvalidCursorError } from '../store/dynamo-management-store.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import {

@@ -9,15 +9,12 @@ import {
   type FailureReason,
 } from '../../contracts/call-states.ts';
 import type { CaptchaView } from './captcha-image.ts';
+import { escapeHtml } from './html.ts';
 import { type Catalogue, catalogue, fill, LANGUAGES, type Language } from './i18n/index.ts';
 
 /** Scripts are sent as written, less the indentation: a quarter of their bytes, and no build step. */
 export function withoutIndentation(source: string): string {
   return source.replace(/^[ \t]+/gm, '');
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
 const STYLE = `

@@ -1,19 +1,6 @@
 // The embeddable widget: one script, no framework, that turns the "Call Now" link of the button snippet into a small
 // form posting to the JSON API, on pages whose origin the owner allowed. Anywhere else the link stays a link.
-import { escapeHtml, type scriptTexts, withoutIndentation } from './pages.ts';
-
-/** A link styled as a button: it works on any site, with no script and no cross-origin call. */
-export function buttonSnippet(publicUrl: string): string {
-  return `<a href="${escapeHtml(publicUrl)}" target="_blank" rel="noopener" style="display:inline-block;padding:.6em 1.2em;border-radius:.4em;background:#0a7d3b;color:#fff;font:600 1rem system-ui,sans-serif;text-decoration:none">Call Now</a>`;
-}
-
-/**
- * The HTML a web site pastes: the link works everywhere; the script, loaded with CORS (`crossorigin`) so that the
- * API sees the site's origin, adds the form where the owner allowed that origin.
- */
-export function widgetSnippet(publicUrl: string): string {
-  return `${buttonSnippet(publicUrl)}<script src="${escapeHtml(publicUrl)}/widget.js" crossorigin="anonymous" async></script>`;
-}
+import { type scriptTexts, withoutIndentation } from './pages.ts';
 
 /** Served to origins the owner did not allow: the link keeps opening the CallNow page. */
 export const WIDGET_NOT_ALLOWED =

@@ -12,7 +12,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../edge-connector/src/log.ts';
 import { CATALOGUES } from '../../functions/public/i18n/index.ts';
-import { widgetSnippet } from '../../functions/public/widget.ts';
+import { widgetSnippet } from '../../functions/public/snippets.ts';
 import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
 import { LOOSE_PUBLIC_LIMITS, writeTarget } from '../../infra/local/seed.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';

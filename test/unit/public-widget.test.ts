@@ -1,6 +1,6 @@
 // The button for other web sites: the widget script, and CORS for the JSON API, only for the owner's origins.
 import { describe, expect, it } from 'vitest';
-import { widgetSnippet } from '../../functions/public/widget.ts';
+import { widgetSnippet } from '../../functions/public/snippets.ts';
 import { publicHarness, ROUTES } from './public-harness.ts';
 
 const ALLOWED = 'https://shop.example.com';
