@@ -19,13 +19,12 @@ export interface PublicPageOptions {
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
-const VISITOR = JSON.stringify({ phoneNumber: '+12025550100', callerName: 'Bench' });
 
 interface Route {
   readonly label: string;
   readonly method: 'GET' | 'POST';
   readonly url: string;
-  readonly body?: string;
+  readonly asVisitors?: boolean;
   readonly note?: string;
 }
 
@@ -38,7 +37,7 @@ export async function measurePublicPage(bench: BenchStack, options: PublicPageOp
       id: nextJobId++,
       url: route.url,
       method: route.method,
-      ...(route.body === undefined ? {} : { body: route.body }),
+      ...(route.asVisitors ? { asVisitors: true } : {}),
       concurrency,
       maxRequests,
       durationMs,
@@ -59,10 +58,11 @@ export async function measurePublicPage(bench: BenchStack, options: PublicPageOp
       label: 'POST /callnow/{id}/requests',
       method: 'POST',
       url: `${bench.stack.demoUrl}/requests`,
-      body: VISITOR,
+      asVisitors: true,
       note:
-        'each 202 queues a call for extension 101; the simulated PBX is down meanwhile, so they wait in the queue ' +
-        'rather than share the 2 cores with the connector (up, all but one would end failed/extension_busy)',
+        'each client a visitor on a loopback address of its own, each request a number of its own; each 202 ' +
+        'queues a call for extension 101; the simulated PBX is down meanwhile, so they wait in the queue rather ' +
+        'than share the 2 cores with the connector (up, all but one would end failed/extension_busy)',
     },
   ];
   const rows: ResultRow[] = [];

@@ -3,7 +3,7 @@
 // one conditional PutItem (the request), one SendMessage that a waiting long poll picks up, one AMI round trip.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -28,7 +28,14 @@ export interface FloorSample {
   readonly amiRoundTripMs: number;
   /** GetItem + PutItem + send-to-wake-up + AMI round trip, done one after the other. */
   readonly totalMs: number;
+  /**
+   * What issue 6's protections add to any correct implementation, measured apart from `totalMs`: one wave of
+   * single-item conditional writes sent together, three counters (visitor, page, number) and the number's hold.
+   */
+  readonly limitWritesMs: number;
 }
+
+const keyOf = ({ pk, sk }: { pk: string; sk: string }) => ({ pk: { S: pk }, sk: { S: sk } });
 
 export interface FloorTarget {
   readonly dynamoDbEndpoint: string;
@@ -123,6 +130,30 @@ export class FloorProbe {
     await this.ami.action([['Action', 'Ping']], STEP_TIMEOUT_MS);
     const amiRoundTripMs = performance.now() - amiStartedAt;
 
+    const limitWritesStartedAt = performance.now();
+    await Promise.all([
+      ...['visitor', 'callnow', 'number'].map((subject) => {
+        const counter = keys.counter(`bench-floor-${subject}-${requestId}`, 0);
+        return this.dynamodb.send(
+          new UpdateItemCommand({
+            TableName: this.target.tableName,
+            Key: { pk: { S: counter.pk }, sk: { S: counter.sk } },
+            UpdateExpression: 'ADD hits :one',
+            ConditionExpression: 'attribute_not_exists(hits) OR hits < :limit',
+            ExpressionAttributeValues: { ':one': { N: '1' }, ':limit': { N: '5' } },
+          }),
+        );
+      }),
+      this.dynamodb.send(
+        new PutItemCommand({
+          TableName: this.target.tableName,
+          Item: { ...keyOf(keys.destinationHold(`+1202${requestId}`)), requestId: { S: requestId } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    ]);
+    const limitWritesMs = performance.now() - limitWritesStartedAt;
+
     const handle = received.Messages?.[0]?.ReceiptHandle;
     if (handle)
       await this.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: handle }));
@@ -134,6 +165,7 @@ export class FloorProbe {
       sendToWakeUpMs,
       amiRoundTripMs,
       totalMs: wokeAt - startedAt + amiRoundTripMs,
+      limitWritesMs,
     };
   }
 

@@ -6,6 +6,12 @@ export interface LoadJob {
   readonly url: string;
   readonly method: 'GET' | 'POST';
   readonly body?: string;
+  /**
+   * Instead of `body`: every client is a visitor of its own, on a loopback address of its own, and every request
+   * asks to be called on a number of its own, as real visitors do (one page, one address and one number would only
+   * measure the limits and the duplicate check).
+   */
+  readonly asVisitors?: boolean;
   /** Clients, each sending its next request as soon as its previous one is answered (closed loop). */
   readonly concurrency: number;
   /** No new request after this many... */

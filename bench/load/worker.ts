@@ -5,8 +5,24 @@ import { performance } from 'node:perf_hooks';
 import { timedRequest } from '../lib/http-client.ts';
 import { isLoadJob, type LoadJob, type LoadReport } from './protocol.ts';
 
+let visitorRequests = 0;
+/** A visitor's request body: numbers +1 202 200-0000 and up, valid and, across all jobs, each different. */
+const visitorBody = () =>
+  JSON.stringify({ phoneNumber: `+1202${2_000_000 + visitorRequests++}`, callerName: 'Bench' });
+
 async function runLoad(job: LoadJob): Promise<LoadReport> {
-  const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency });
+  const agents = Array.from(
+    { length: job.asVisitors ? job.concurrency : 1 },
+    (_, client) =>
+      new Agent({
+        keepAlive: true,
+        maxSockets: job.asVisitors ? 1 : job.concurrency,
+        // Linux answers on all of 127/8: 127.0.0.2, .3, ... are visitors of their own.
+        ...(job.asVisitors
+          ? { localAddress: `127.0.${Math.floor(client / 250)}.${2 + (client % 250)}` }
+          : {}),
+      }),
+  );
   const url = new URL(job.url);
   const ttfbMs: number[] = [];
   const totalMs: number[] = [];
@@ -17,14 +33,16 @@ async function runLoad(job: LoadJob): Promise<LoadReport> {
   let started = 0;
   const startedAt = performance.now();
   const stopAt = startedAt + job.durationMs;
-  const client = async () => {
+  const client = async (_: unknown, index: number) => {
+    const agent = agents[index % agents.length] as Agent;
     while (started < job.maxRequests && performance.now() < stopAt) {
       started += 1;
+      const body = job.asVisitors ? visitorBody() : job.body;
       try {
         const response = await timedRequest(agent, {
           url,
           method: job.method,
-          ...(job.body === undefined ? {} : { body: job.body }),
+          ...(body === undefined ? {} : { body }),
           timeoutMs: job.requestTimeoutMs,
         });
         ttfbMs.push(response.ttfbMs);
@@ -37,7 +55,7 @@ async function runLoad(job: LoadJob): Promise<LoadReport> {
   };
   await Promise.all(Array.from({ length: job.concurrency }, client));
   const elapsedMs = performance.now() - startedAt;
-  agent.destroy();
+  for (const agent of agents) agent.destroy();
   return { kind: 'load-report', id: job.id, ttfbMs, totalMs, statuses, elapsedMs };
 }
 

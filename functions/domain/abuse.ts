@@ -73,9 +73,10 @@ const check = (subject: string, { requests, windowSeconds }: RequestLimit): Limi
 });
 
 /**
- * Takes the number's hold and counts the request against the visitor's address, the page and the server's subnet
- * rule, all at once; then, only for a call that will really be placed, against the number. A double press costs
- * the number nothing. Every count is one conditional update, so concurrent requests cannot overshoot a limit.
+ * Takes the number's hold and counts the request against the visitor's address, the page, the number and the
+ * server's subnet rule, all at once: one round trip. A request that does not go ahead gives the number its count
+ * back, so a double press costs the number nothing. Every count is one conditional update, so concurrent requests
+ * cannot overshoot a limit.
  */
 export async function guardPublicRequest(
   { target, phone, sourceIp, requestId }: GuardedRequest,
@@ -85,7 +86,9 @@ export async function guardPublicRequest(
   const nowMs = now.getTime();
   const { publicLimits, subnetLimits } = target.server;
   const callNowId = target.extension.callNow.callNowId;
+  const numberCheck = check(`number#${phone}`, publicLimits.perDestinationNumber);
   const checks = [
+    numberCheck,
     check(`visitor#${visitorAddress(sourceIp)}`, publicLimits.perVisitorAddress),
     check(`callnow#${callNowId}`, publicLimits.perCallNowId),
   ];
@@ -98,13 +101,13 @@ export async function guardPublicRequest(
     takeHold(hold, store, nowMs),
     ...checks.map((limit) => store.hit(limit, nowMs)),
   ]);
-  let retryAfterSeconds = longestWait(outcomes);
-  if (retryAfterSeconds === undefined && held.kind === 'clear') {
-    const number = await store.hit(check(`number#${phone}`, publicLimits.perDestinationNumber), nowMs);
-    retryAfterSeconds = longestWait([number]);
-  }
+  const retryAfterSeconds = longestWait(outcomes);
+  if (retryAfterSeconds === undefined && held.kind === 'clear') return held;
+  await Promise.all([
+    outcomes[0]?.allowed ? store.unhit(numberCheck, nowMs) : undefined,
+    held.kind === 'clear' ? store.releaseDestination(phone, requestId) : undefined,
+  ]);
   if (retryAfterSeconds === undefined) return held;
-  if (held.kind === 'clear') await store.releaseDestination(phone, requestId);
   await noteTrip(target, store, now);
   return { kind: 'limited', retryAfterSeconds };
 }

@@ -117,6 +117,9 @@ class InvocationStore implements CallNowStore {
   hit(check: LimitCheck, nowMs: number) {
     return this.store.hit(check, nowMs);
   }
+  unhit(check: LimitCheck, nowMs: number) {
+    return this.store.unhit(check, nowMs);
+  }
   raiseShield(callNowId: string, until: string) {
     return this.store.raiseShield(callNowId, until);
   }

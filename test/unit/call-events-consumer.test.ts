@@ -74,6 +74,25 @@ describe('call-events consumer', () => {
     expect(store.presence.get('hq#101')?.state).toBe('ringing');
   });
 
+  it("lets go of the number's hold when the call ends, and only its own hold", async () => {
+    const { store, run } = await prepare();
+    const hold = { phone: '+12025550100', requestId: 'req-1', callNowId: 'demo', heldAt: at };
+    store.holds.set(hold.phone, hold);
+    await run([record('m1', status('req-1', { status: 'connected' }))]);
+    expect(store.holds.get(hold.phone)).toEqual(hold);
+    await run([record('m2', status('req-1', { status: 'completed' }))]);
+    expect(store.holds.size).toBe(0);
+
+    // req-3 ends after req-2 took the number over from it: req-2 keeps it.
+    const earlier = store.requests.get('req-1');
+    if (earlier) store.requests.set('req-3', { ...earlier, requestId: 'req-3', status: 'queued' });
+    const newer = { ...hold, requestId: 'req-2' };
+    store.holds.set(hold.phone, newer);
+    await run([record('m3', status('req-3', { status: 'failed', reason: 'rejected' }))]);
+    expect(store.requests.get('req-3')?.status).toBe('failed');
+    expect(store.holds.get(hold.phone)).toEqual(newer);
+  });
+
   it('treats a duplicate or late status as done, not as a failure to retry', async () => {
     const { store, run } = await prepare();
     await run([record('m1', status('req-1', { status: 'connected' }))]);

@@ -114,6 +114,20 @@ describe('limits', () => {
     expect(harness.store.holds.size).toBe(0);
   });
 
+  it('does not count a second press against the number', async () => {
+    const harness = limited((limits) => {
+      limits.perDestinationNumber = { requests: 2, windowSeconds: 3600 };
+    });
+    expect((await harness.postJson({ phoneNumber: US_NUMBER })).statusCode).toBe(202);
+    expect(harness.json(await harness.postJson({ phoneNumber: US_NUMBER }))).toMatchObject({
+      duplicate: true,
+    });
+    endAll(harness);
+    expect((await harness.postJson({ phoneNumber: US_NUMBER })).statusCode).toBe(202);
+    endAll(harness);
+    expect((await harness.postJson({ phoneNumber: US_NUMBER })).statusCode).toBe(429);
+  });
+
   it('caps the requests on one page', async () => {
     const harness = limited((limits) => {
       limits.perCallNowId = { requests: 1, windowSeconds: 60 };
