@@ -4,6 +4,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../edge-connector/src/log.ts';
+import { defaultCallNowPreferences } from '../../functions/domain/defaults.ts';
 import { keys } from '../../functions/store/records.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import {
@@ -439,21 +440,10 @@ function tasksOf(probe: Probe, alone: boolean): (() => Promise<void>)[] {
   });
 }
 
+/** The body of PUT /extensions/{id}/callnow: a new extension's preferences, calls allowed. */
 function preferences(overrides: Record<string, unknown> = {}) {
-  return {
-    allowCalls: true,
-    availability: null,
-    notWhileOnPhone: false,
-    confirm: false,
-    showName: true,
-    askCallerName: false,
-    imageValidation: false,
-    language: 'en',
-    message: 'Corpus page',
-    ringSeconds: 20,
-    allowedOrigins: [],
-    ...overrides,
-  };
+  const { callNowId: _, ...defaults } = defaultCallNowPreferences('unused');
+  return { ...defaults, allowCalls: true, message: 'Corpus page', ringSeconds: 20, ...overrides };
 }
 
 /** Fields anyone reaches: the CallNow page, its requests, the widget and its CORS. */
