@@ -151,12 +151,15 @@ function absoluteUrl(event: APIGatewayProxyEventV2, path: string): string {
 }
 
 /**
- * Only this site and the origins the owner allowed for the widget may change anything. A browser names the page a
- * request comes from in `Origin`, except that under `referrer-policy: no-referrer` (ours) a form post says `null`:
- * then its fetch metadata tells same-site from cross-site. With neither it is a program, not a browser another site
- * could steer.
+ * Only this site and the origins the owner allowed for the widget may change anything. A browser says where a
+ * request comes from: `Sec-Fetch-Site` (which no script can set) tells same-origin from cross-site, whatever host
+ * the site is served under (behind CloudFront it is not the API's); where it is missing, `Origin` is compared, and
+ * a form under our `referrer-policy: no-referrer` says `null` there. With neither it is a program, not a browser
+ * another site could steer.
  */
 function isAllowedOrigin(event: APIGatewayProxyEventV2, target: CallNowTarget | undefined): boolean {
+  const site = event.headers['sec-fetch-site'];
+  if (site === 'same-origin') return true;
   const origin = event.headers.origin?.toLowerCase();
   if (origin !== undefined && origin !== 'null') {
     return (
@@ -164,8 +167,7 @@ function isAllowedOrigin(event: APIGatewayProxyEventV2, target: CallNowTarget | 
       (target?.extension.callNow.allowedOrigins.includes(origin) ?? false)
     );
   }
-  const site = event.headers['sec-fetch-site'];
-  return site === undefined || site === 'same-origin' || site === 'none';
+  return site === undefined || site === 'none';
 }
 
 async function requireAllowedOrigin(event: APIGatewayProxyEventV2, store: CallNowStore, callNowId: string) {

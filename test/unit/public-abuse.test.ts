@@ -240,6 +240,17 @@ describe('origins and the form token', () => {
     expect((await post('same-origin')).statusCode).toBe(303);
   });
 
+  it('takes the fetch metadata over Origin, so the page works under another host name (CloudFront)', async () => {
+    const harness = publicHarness();
+    const post = (site: string) =>
+      harness.postJson(
+        { phoneNumber: US_NUMBER },
+        { headers: { origin: 'https://d111111abcdef8.cloudfront.net', 'sec-fetch-site': site } },
+      );
+    expect((await post('cross-site')).statusCode).toBe(403);
+    expect((await post('same-origin')).statusCode).toBe(202);
+  });
+
   it('accepts this site and the allowed origins', async () => {
     const harness = publicHarness((target) => {
       target.extension.callNow.allowedOrigins = ['https://shop.example'];
