@@ -131,4 +131,27 @@ describe.skipIf(skipBrowserTests)('the widget on another web site', () => {
     expect(await popup.locator('h1').textContent()).toBe('Call Alex Demo');
     await context.close();
   });
+
+  // Last: the page stays shielded for the rest of the file.
+  it('shows a picture to answer once the page comes under attack after the widget was loaded', async () => {
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${site.origin}/widget`);
+    await page.locator('.callnow-widget').waitFor({ state: 'attached' });
+    await page.getByRole('link', { name: 'Call Now' }).click();
+    expect(await page.getByLabel(en.captchaLabel).count()).toBe(0);
+
+    const store = new DynamoCallNowStore(stack.documents, stack.tableName);
+    await store.raiseShield('widget', new Date(Date.now() + 3_600_000).toISOString());
+    const before = await requestCount();
+    await page.getByLabel(en.nameLabel).fill('Grace');
+    await page.getByLabel(en.phoneLabel).fill('+1 212 555 0100');
+    await page.getByRole('button', { name: en.callButton }).click();
+    await page.getByLabel(en.captchaLabel).waitFor();
+    expect(await page.getByRole('img', { name: en.captchaImageAlt }).getAttribute('src')).toMatch(
+      /^data:image\/svg\+xml;base64,/,
+    );
+    expect(await requestCount()).toBe(before);
+    await context.close();
+  });
 });
