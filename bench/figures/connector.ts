@@ -20,6 +20,7 @@ import {
   startAmiSimulator,
 } from '../../edge-connector/simulator/ami-simulator.ts';
 import { LOCAL_AWS } from '../../infra/local/aws.ts';
+import { localConnectorEnv } from '../../infra/local/connector-env.ts';
 import { type LocalSqs, startLocalSqs } from '../../infra/local/sqs.ts';
 import { isSample, type Sample, type SampleRequest } from '../connector/protocol.ts';
 import { ask, spawnTsChild, stopChild } from '../lib/child.ts';
@@ -117,21 +118,14 @@ class ConnectorProcess {
       preload: './bench/connector/probe.ts',
       stderr: 'pipe',
       env: {
-        PATH: process.env.PATH,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        AWS_REGION: LOCAL_AWS.region,
-        AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-        AWS_ENDPOINT_URL_SQS: sqsServer.endpoint,
-        CALL_REQUESTS_QUEUE_URL: sqsServer.callRequestsQueueUrls[SITE_ID],
-        CALL_EVENTS_QUEUE_URL: sqsServer.callEventsQueueUrl,
-        SITE_ID,
-        AMI_HOST: simulator.host,
-        AMI_PORT: String(simulator.port),
-        AMI_USERNAME: simulator.username,
-        AMI_SECRET: simulator.secret,
-        CALLNOW_STATE_DIR: stateDir,
-        HEALTH_PORT: '0',
+        ...localConnectorEnv({
+          sqsEndpoint: sqsServer.endpoint,
+          callRequestsQueueUrl: sqsServer.callRequestsQueueUrls[SITE_ID] ?? '',
+          callEventsQueueUrl: sqsServer.callEventsQueueUrl,
+          siteId: SITE_ID,
+          ami: simulator,
+          stateDir,
+        }),
         MAX_CONCURRENT_CALLS: String(maxConcurrentCalls),
         LOG_LEVEL: 'info',
       },

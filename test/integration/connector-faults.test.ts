@@ -22,6 +22,7 @@ import {
 import { createCallEventsHandler } from '../../functions/call-events/consumer.ts';
 import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
 import { LOCAL_AWS } from '../../infra/local/aws.ts';
+import { localConnectorEnv } from '../../infra/local/connector-env.ts';
 import { ensureTable, type LocalDynamoDb, startLocalDynamoDb } from '../../infra/local/dynamodb.ts';
 import { startEventsPump } from '../../infra/local/events-pump.ts';
 import { callRequested as sampleCallRequested } from '../support/fixtures.ts';
@@ -67,21 +68,14 @@ function startConnectorProcess(stateDir: string): RunningConnector {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
-      PATH: process.env.PATH,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      AWS_REGION: LOCAL_AWS.region,
-      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-      CALL_REQUESTS_QUEUE_URL: requestsQueueUrl,
-      CALL_EVENTS_QUEUE_URL: eventsQueueUrl,
-      SITE_ID,
-      AMI_HOST: simulator.host,
-      AMI_PORT: String(simulator.port),
-      AMI_USERNAME: simulator.username,
-      AMI_SECRET: simulator.secret,
-      CALLNOW_STATE_DIR: stateDir,
-      HEALTH_PORT: '0',
+      ...localConnectorEnv({
+        sqsEndpoint,
+        callRequestsQueueUrl: requestsQueueUrl,
+        callEventsQueueUrl: eventsQueueUrl,
+        siteId: SITE_ID,
+        ami: simulator,
+        stateDir,
+      }),
       MAX_CONCURRENT_CALLS: '20',
       VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY_TIMEOUT_SECONDS),
       CALL_SAFETY_MARGIN_SECONDS: '3',
