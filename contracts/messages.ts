@@ -3,6 +3,7 @@
 import {
   CHANNEL_PATTERN,
   E164_PATTERN,
+  EXTENSION_NUMBER_PATTERN,
   hasControlCharacters,
   MAX_CALLER_NAME_LENGTH,
   TOKEN_PATTERN,
@@ -29,7 +30,12 @@ export const SiteIdSchema = z
   .string()
   .check(z.regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be lower-case letters, digits and -'));
 export const RequestIdSchema = TokenSchema;
+/** An extension as the PBX reports it (presence): whatever its hints name. */
 export const ExtensionNumberSchema = TokenSchema;
+/** An extension CallNow rings: digits only. */
+export const DialledExtensionNumberSchema = z
+  .string()
+  .check(z.regex(EXTENSION_NUMBER_PATTERN, 'must be an extension number, 1 to 10 digits'));
 export const E164Schema = z
   .string()
   .check(z.regex(E164_PATTERN, 'must be an E.164 number such as +12025550100'));
@@ -40,7 +46,7 @@ export const CallRequestedSchema = z.strictObject({
   requestId: RequestIdSchema,
   siteId: SiteIdSchema,
   extension: z.strictObject({
-    number: ExtensionNumberSchema,
+    number: DialledExtensionNumberSchema,
     channel: z.optional(z.string().check(z.regex(CHANNEL_PATTERN))),
   }),
   visitor: z.strictObject({

@@ -33,6 +33,8 @@ export const FUNCTION_ENV = {
   tableName: 'TABLE_NAME',
   /** JSON object: site id -> that site's call-requests queue URL. */
   callRequestsQueueUrls: 'CALL_REQUESTS_QUEUE_URLS',
+  /** With `waf` only: the secret header value CloudFront adds, which proves a request came through it. */
+  originVerifySecret: 'ORIGIN_VERIFY_SECRET',
 } as const;
 
 /**

@@ -4,7 +4,7 @@
 import { isIPv6 } from 'node:net';
 import { STATE_RANK, TERMINAL_STATES } from '../../contracts/call-states.ts';
 import { EXPIRY_GRACE_SECONDS } from './call-requests.ts';
-import type { CallNowTarget, CallRequest, RequestLimit } from './model.ts';
+import { type CallNowTarget, type CallRequest, callNowKey, type RequestLimit } from './model.ts';
 import type { CallNowStore, Clock, DestinationHold } from './ports.ts';
 import { type LimitCheck, type LimitOutcome, matchSubnetLimit } from './rate-limits.ts';
 
@@ -53,9 +53,25 @@ function ipv6Groups(address: string): number[] {
 export type GuardOutcome =
   /** The number is held for this request: place it. */
   | { readonly kind: 'clear' }
+  /** The same requester asked again while their call to the number is under way: their request, nothing new. */
   | { readonly kind: 'duplicate'; readonly request: CallRequest }
+  /** Someone else's call to the number is under way: they are told no more than that. */
   | { readonly kind: 'number_busy'; readonly retryAfterSeconds: number }
   | { readonly kind: 'limited'; readonly retryAfterSeconds: number };
+
+export interface CallGuard {
+  readonly target: CallNowTarget;
+  /** E.164. */
+  readonly phone: string;
+  /** Who asks: a visitor's address (`visitor#...`), an API key (`key#...`) or the admin (`user#...`). */
+  readonly requester: string;
+  /** The id the request will have if it goes ahead. */
+  readonly requestId: string;
+  /** The number's own limit, counted only for the request that gets the number's hold. */
+  readonly numberLimit: LimitCheck;
+  /** Counted for every request, with the hold. */
+  readonly limits: readonly LimitCheck[];
+}
 
 export interface GuardedRequest {
   readonly target: CallNowTarget;
@@ -72,44 +88,75 @@ const check = (subject: string, { requests, windowSeconds }: RequestLimit): Limi
   windowSeconds,
 });
 
+export const numberLimit = (phone: string, target: CallNowTarget) =>
+  check(`number#${phone}`, target.server.publicLimits.perDestinationNumber);
+const visitorLimit = (sourceIp: string, target: CallNowTarget) =>
+  check(`visitor#${visitorAddress(sourceIp)}`, target.server.publicLimits.perVisitorAddress);
+
 /**
- * Takes the number's hold and counts the request against the visitor's address, the page, the number and the
- * server's subnet rule, all at once: one round trip. A request that does not go ahead gives the number its count
- * back, so a double press costs the number nothing. Every count is one conditional update, so concurrent requests
+ * Takes the number's hold and counts the request against the other limits, all at once; only the request that
+ * holds the number is then counted against the number's limit, so a press while a call is under way, or a crowd
+ * pressing at once, costs the number nothing. Every count is one conditional update, so concurrent requests
  * cannot overshoot a limit.
  */
-export async function guardPublicRequest(
-  { target, phone, sourceIp, requestId }: GuardedRequest,
+export async function guardCall(
+  { target, phone, requester, requestId, numberLimit, limits }: CallGuard,
   { store, clock }: { store: CallNowStore; clock: Clock },
 ): Promise<GuardOutcome> {
   const now = clock.now();
   const nowMs = now.getTime();
+  const callNowId = callNowKey(target.extension.callNow.callNowId);
+  const hold = { phone, requestId, callNowId, requester, heldAt: now.toISOString() };
+  const [held, ...outcomes] = await Promise.all([
+    takeHold(hold, store, nowMs),
+    ...limits.map((limit) => store.hit(limit, nowMs)),
+  ]);
+  let retryAfterSeconds = longestWait(outcomes);
+  if (held.kind === 'clear' && retryAfterSeconds === undefined) {
+    const counted = await store.hit(numberLimit, nowMs);
+    if (counted.allowed) return held;
+    retryAfterSeconds = counted.retryAfterSeconds;
+  }
+  if (held.kind === 'clear') await store.releaseDestination(phone, requestId);
+  // Pressing again while one's own call is under way is answered with that call, whatever the limits say.
+  if (held.kind === 'duplicate' || retryAfterSeconds === undefined) return held;
+  return { kind: 'limited', retryAfterSeconds };
+}
+
+/**
+ * A visitor's request from a CallNow page: counted against the visitor's address, the page, the number and the
+ * server's subnet rule. A page whose limits keep refusing requests is under attack: it asks for the picture.
+ */
+export async function guardPublicRequest(
+  { target, phone, sourceIp, requestId }: GuardedRequest,
+  ports: { store: CallNowStore; clock: Clock },
+): Promise<GuardOutcome> {
   const { publicLimits, subnetLimits } = target.server;
-  const callNowId = target.extension.callNow.callNowId;
-  const numberCheck = check(`number#${phone}`, publicLimits.perDestinationNumber);
-  const checks = [
-    numberCheck,
-    check(`visitor#${visitorAddress(sourceIp)}`, publicLimits.perVisitorAddress),
-    check(`callnow#${callNowId}`, publicLimits.perCallNowId),
+  const limits = [
+    visitorLimit(sourceIp, target),
+    check(`callnow#${callNowKey(target.extension.callNow.callNowId)}`, publicLimits.perCallNowId),
   ];
   const subnetRule = matchSubnetLimit(subnetLimits, sourceIp);
   if (subnetRule) {
-    checks.push({ subject: `address#${sourceIp}`, limit: subnetRule.requestsPerMinute, windowSeconds: 60 });
+    limits.push({ subject: `address#${sourceIp}`, limit: subnetRule.requestsPerMinute, windowSeconds: 60 });
   }
-  const hold = { phone, requestId, callNowId, heldAt: now.toISOString() };
-  const [held, ...outcomes] = await Promise.all([
-    takeHold(hold, store, nowMs),
-    ...checks.map((limit) => store.hit(limit, nowMs)),
-  ]);
-  const retryAfterSeconds = longestWait(outcomes);
-  if (retryAfterSeconds === undefined && held.kind === 'clear') return held;
-  await Promise.all([
-    outcomes[0]?.allowed ? store.unhit(numberCheck, nowMs) : undefined,
-    held.kind === 'clear' ? store.releaseDestination(phone, requestId) : undefined,
-  ]);
-  if (retryAfterSeconds === undefined) return held;
-  await noteTrip(target, store, now);
-  return { kind: 'limited', retryAfterSeconds };
+  const requester = `visitor#${visitorAddress(sourceIp)}`;
+  const numberCheck = numberLimit(phone, target);
+  const outcome = await guardCall(
+    { target, phone, requester, requestId, numberLimit: numberCheck, limits },
+    ports,
+  );
+  if (outcome.kind === 'limited') await noteTrip(target, ports.store, ports.clock.now());
+  return outcome;
+}
+
+/** A number the destination policy refuses counts against the visitor all the same: nobody probes the policy for free. */
+export async function countRefusedNumber(
+  target: CallNowTarget,
+  sourceIp: string,
+  { store, clock }: { store: CallNowStore; clock: Clock },
+): Promise<LimitOutcome> {
+  return store.hit(visitorLimit(sourceIp, target), clock.now().getTime());
 }
 
 function longestWait(outcomes: readonly LimitOutcome[]): number | undefined {
@@ -119,7 +166,7 @@ function longestWait(outcomes: readonly LimitOutcome[]): number | undefined {
 
 /** A page whose limits keep refusing requests is under attack: it asks for the picture for a while. */
 async function noteTrip(target: CallNowTarget, store: CallNowStore, now: Date): Promise<void> {
-  const callNowId = target.extension.callNow.callNowId;
+  const callNowId = callNowKey(target.extension.callNow.callNowId);
   // The counter lets LIMIT - 1 trips through: the refusal of the LIMIT-th raises the shield.
   const trips = await store.hit(
     {
@@ -144,7 +191,8 @@ function isUnderWay(request: CallRequest, nowMs: number): boolean {
 
 /**
  * One request in progress per number. A hold left by a call that ended (or was never written) is taken over; the
- * take-over is conditional on the old holder, so of two requests racing for it only one wins.
+ * take-over is conditional on the old holder, so of two requests racing for it only one wins. Only the requester
+ * of the call under way learns its id: to anyone else the number is just busy.
  */
 async function takeHold(
   hold: DestinationHold,
@@ -156,9 +204,8 @@ async function takeHold(
     if (holder === 'claimed') return { kind: 'clear' };
     const request = await store.getCallRequest(holder.requestId);
     if (request && isUnderWay(request, nowMs)) {
-      return request.callNowId === hold.callNowId
-        ? { kind: 'duplicate', request }
-        : { kind: 'number_busy', retryAfterSeconds: 60 };
+      const same = holder.requester === hold.requester && callNowKey(request.callNowId) === hold.callNowId;
+      return same ? { kind: 'duplicate', request } : { kind: 'number_busy', retryAfterSeconds: 60 };
     }
     if (!request && nowMs - Date.parse(holder.heldAt) < HOLD_WRITE_SECONDS * 1000) {
       return { kind: 'number_busy', retryAfterSeconds: HOLD_WRITE_SECONDS };

@@ -74,7 +74,11 @@ async function identify(
     const password = decoded.slice(colon + 1);
     const settings = await store.getServerSettings();
     if (!settings?.adminPasswordHash) return 'no_admin_password';
-    if (username !== settings.adminUsername) return undefined;
+    if (username !== settings.adminUsername) {
+      // As slow as a wrong password, so that timing does not tell which usernames exist; the result is ignored.
+      await passwords.verify(password, settings.adminPasswordHash);
+      return undefined;
+    }
     const ok = await verifyAdmin(username, password, settings.adminPasswordHash, passwords, nowMs);
     return ok ? { kind: 'admin', username } : undefined;
   }

@@ -2,13 +2,14 @@
 import { hasControlCharacters, MAX_CALLER_NAME_LENGTH, toAmiSafeText } from '../../contracts/ami-safe.ts';
 import { STATE_RANK } from '../../contracts/call-states.ts';
 import { type CallRequested, WIRE_VERSION } from '../../contracts/messages.ts';
-import { guardPublicRequest, imageValidationRequired } from './abuse.ts';
+import { countRefusedNumber, guardPublicRequest, imageValidationRequired } from './abuse.ts';
 import { isAvailableAt } from './availability.ts';
 import { type CaptchaAnswer, checkCaptcha } from './captcha.ts';
 import { checkDestination, type DestinationRule, effectiveDestinationPolicy } from './destination-policy.ts';
 import { callNowEligibility } from './eligibility.ts';
-import type { CallNowTarget, CallRequest } from './model.ts';
+import { type CallNowTarget, type CallRequest, callNowKey } from './model.ts';
 import { type ParsedVisitorPhone, parseVisitorPhone } from './phone.ts';
+import { effectiveVisitorCallerId } from './phone-resources.ts';
 import type { CallNowStore, CallRequestQueue, Clock } from './ports.ts';
 
 /** A request not picked up by the PBX within this time is never dialled. */
@@ -196,7 +197,13 @@ export async function requestCall(
   if (!isAvailableAt(preferences.availability, now)) return { kind: 'outside_availability', target };
   if (await isOwnerOnThePhone(ports.store, target, now)) return { kind: 'owner_busy', target };
   const visitor = screenVisitor(target, input, preferences.askCallerName);
-  if (!visitor.ok) return visitor.result;
+  if (!visitor.ok) {
+    if (visitor.result.kind !== 'number_not_allowed') return visitor.result;
+    const counted = await countRefusedNumber(target, input.sourceIp, ports);
+    return counted.allowed
+      ? visitor.result
+      : { kind: 'limited', retryAfterSeconds: counted.retryAfterSeconds, target };
+  }
   if (imageValidationRequired(target, now)) {
     const passed = input.captcha !== undefined && (await checkCaptcha(callNowId, input.captcha, ports));
     if (!passed) return { kind: 'captcha_failed', target };
@@ -218,25 +225,10 @@ export async function requestCall(
 }
 
 /**
- * Places a call to an extension already known to be callable, for the Call API: the input and the destination
- * policy are checked; the name is optional unless `nameRequired`.
- */
-export async function placeCall(
-  target: CallNowTarget,
-  input: VisitorInput,
-  ports: RequestCallPorts,
-  { nameRequired }: { nameRequired: boolean },
-): Promise<PlaceCallResult> {
-  const visitor = screenVisitor(target, input, nameRequired);
-  if (!visitor.ok) return visitor.result;
-  return submitCall(target, visitor, ports.newRequestId(), ports);
-}
-
-/**
  * The request is written as `queued` and then sent to the site's queue; if the send fails it is marked failed, so
  * no request ever says queued without having been sent.
  */
-async function submitCall(
+export async function submitCall(
   target: CallNowTarget,
   visitor: { readonly phone: string; readonly name?: string },
   requestId: string,
@@ -273,7 +265,9 @@ async function submitCall(
   return { kind: 'accepted', request };
 }
 
-export function toCallRequested(request: CallRequest, { extension }: CallNowTarget): CallRequested {
+export function toCallRequested(request: CallRequest, target: CallNowTarget): CallRequested {
+  const { extension } = target;
+  const visitorCallerId = effectiveVisitorCallerId(target);
   const visitorName = request.visitorName === undefined ? undefined : toAmiSafeText(request.visitorName);
   return {
     v: WIRE_VERSION,
@@ -288,7 +282,7 @@ export function toCallRequested(request: CallRequest, { extension }: CallNowTarg
     notWhileOnPhone: extension.callNow.notWhileOnPhone,
     ringSeconds: extension.callNow.ringSeconds,
     callerIdName: toAmiSafeText(visitorName ? `CallNow: ${visitorName}` : 'CallNow'),
-    ...(extension.visitorCallerId === undefined ? {} : { visitorCallerId: extension.visitorCallerId }),
+    ...(visitorCallerId === undefined ? {} : { visitorCallerId }),
     createdAt: request.createdAt,
     expiresAt: request.expiresAt,
   };
@@ -304,7 +298,7 @@ export async function callRequestStatus(
   { store, clock }: Pick<RequestCallPorts, 'store' | 'clock'>,
 ): Promise<CallRequest | undefined> {
   const request = await store.getCallRequest(requestId);
-  if (!request || request.callNowId !== callNowId) return undefined;
+  if (!request || callNowKey(request.callNowId) !== callNowKey(callNowId)) return undefined;
   const now = clock.now();
   const abandonedAt = Date.parse(request.expiresAt) + EXPIRY_GRACE_SECONDS * 1000;
   if (STATE_RANK[request.status] === STATE_RANK.queued && now.getTime() > abandonedAt) {

@@ -2,25 +2,16 @@
 import type { Principal } from './access.ts';
 import { isValidTimeZone } from './availability.ts';
 import { DEFAULT_SERVER_SETTINGS } from './defaults.ts';
-import { callApiEligibility, type IneligibleReason } from './eligibility.ts';
-import { callNowPointerOf, type IdSource, loadExtension } from './hierarchy.ts';
+import { callApiEligibility, describeIneligibility } from './eligibility.ts';
+import { callNowIdClaim } from './extensions.ts';
 import { conflict, invalid, notFound } from './management-errors.ts';
 import type { ManagementStore } from './management-ports.ts';
-import type { CallNowPreferences, CallNowTarget, Extension } from './model.ts';
+import { type CallNowPreferences, type CallNowTarget, callNowKey, type Extension } from './model.ts';
+import { type IdSource, loadExtension } from './owner-tree.ts';
+import { claimUnique } from './unique-claims.ts';
 
 export const CHOSEN_CALLNOW_ID_PATTERN = /^[A-Za-z0-9_-]{4,64}$/;
 export const MAX_MESSAGE_LENGTH = 500;
-/** A pointer its extension does not confirm is reclaimed once older than this: a change in progress is never raced. */
-export const ORPHAN_POINTER_AGE_MS = 60_000;
-
-const MISSING_LINK: Readonly<Record<Exclude<IneligibleReason, 'callnow_calls_off'>, string>> = {
-  server_call_api_off: 'the Call API is off for this server',
-  reseller_call_api_management_off: "the reseller's Call API Management permission is off",
-  client_call_api_management_off: "the client's Call API Management permission is off",
-  extension_call_api_management_off: "the extension's Call API Management permission is off",
-  not_a_phone_terminal: 'only phone terminal extensions can use CallNow',
-  extension_call_api_access_off: "Call API access is off in the extension's Phone Terminal Setup",
-};
 
 export async function loadTarget(store: ManagementStore, extension: Extension): Promise<CallNowTarget> {
   const [server, reseller, client] = await Promise.all([
@@ -46,9 +37,8 @@ export async function getCallNowPreferences(
 
 /**
  * Replaces the preferences. Allowing calls needs the whole permission chain (a 409 names the missing link).
- * A new CallNow ID is claimed, then written to the extension, then the old one released: the old URL stops working
- * the moment the extension changes, and a crash in between leaves only a pointer that no read follows and that is
- * reclaimed later.
+ * A new CallNow ID is claimed, then written to the extension, then the old one released (unique-claims.ts): the
+ * old URL stops working the moment the extension changes. IDs differing only in case are one ID.
  */
 export async function putCallNowPreferences(
   store: ManagementStore,
@@ -65,42 +55,31 @@ export async function putCallNowPreferences(
     );
   }
   if (input.allowCalls) {
-    const chain = callApiEligibility(await loadTarget(store, extension));
-    if (!chain.callable && chain.reason !== 'callnow_calls_off') {
-      throw conflict(`CallNow cannot be enabled: ${MISSING_LINK[chain.reason]}`);
-    }
+    const target = await loadTarget(store, extension);
+    const chain = callApiEligibility(target);
+    if (!chain.callable)
+      throw conflict(`CallNow cannot be enabled: ${describeIneligibility(chain.reason, target)}`);
   }
   const oldId = extension.callNow.callNowId;
   const newId = input.callNowId ?? oldId;
   const updated: Extension = { ...extension, callNow: { ...input, callNowId: newId } };
-  if (newId === oldId) {
-    await store.putExtension(updated, oldId);
+  if (callNowKey(newId) === callNowKey(oldId)) {
+    await store.putExtension(updated, extension);
     return updated.callNow;
   }
 
-  await claimCallNowId(store, updated, ids.now());
+  await claimUnique(
+    callNowIdClaim(store, updated, ids.now()),
+    extensionId,
+    (id) => store.getExtension(id),
+    ids.now(),
+  );
   try {
-    await store.putExtension(updated, oldId);
+    await store.putExtension(updated, extension);
   } catch (error) {
     await store.releaseCallNowId(newId, extensionId);
     throw error;
   }
   await store.releaseCallNowId(oldId, extensionId);
   return updated.callNow;
-}
-
-async function claimCallNowId(store: ManagementStore, extension: Extension, now: Date): Promise<void> {
-  const wanted = extension.callNow.callNowId;
-  const existing = await store.getCallNowIdPointer(wanted);
-  let orphanOf: string | undefined;
-  if (existing && existing.extensionId !== extension.extensionId) {
-    const holder = await store.getExtension(existing.extensionId);
-    const age = now.getTime() - Date.parse(existing.claimedAt ?? '1970-01-01T00:00:00Z');
-    const orphan = holder?.callNow.callNowId !== wanted && age > ORPHAN_POINTER_AGE_MS;
-    if (!orphan) throw conflict(`the CallNow ID ${wanted} is taken`);
-    orphanOf = existing.extensionId;
-  }
-  const pointer = { ...callNowPointerOf(extension), claimedAt: now.toISOString() };
-  if ((await store.claimCallNowId(pointer, orphanOf)) !== 'claimed')
-    throw conflict(`the CallNow ID ${wanted} is taken`);
 }

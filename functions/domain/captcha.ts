@@ -2,6 +2,7 @@
 // Each challenge has two answers: the characters of its picture, and the number that answers its question in words,
 // the text alternative for visitors who cannot see the picture.
 import * as z from '../../contracts/zod.ts';
+import { callNowKey } from './model.ts';
 import type { CallNowStore, Clock } from './ports.ts';
 
 /** A challenge not answered within this time is refused. */
@@ -76,7 +77,7 @@ export async function checkCaptcha(
 ): Promise<boolean> {
   if (!CHALLENGE_ID_PATTERN.test(challengeId)) return false;
   const challenge = await store.takeCaptchaChallenge(challengeId);
-  if (!challenge || challenge.callNowId !== callNowId) return false;
+  if (!challenge || callNowKey(challenge.callNowId) !== callNowKey(callNowId)) return false;
   if (clock.now().getTime() >= Date.parse(challenge.expiresAt)) return false;
   return challenge.answers.includes(normaliseCaptchaAnswer(answer));
 }

@@ -2,7 +2,7 @@
 // way to make the PBX call premium-rate or far-away numbers at the owner's expense.
 import type { PhoneNumberType } from 'libphonenumber-js/core';
 import * as z from '../../contracts/zod.ts';
-import type { ParsedVisitorPhone } from './phone.ts';
+import { countriesSharingCallingCodes, isKnownCountry, type ParsedVisitorPhone } from './phone.ts';
 
 /** libphonenumber's number types; FIXED_LINE_OR_MOBILE is one of its own, for plans (+1) that cannot tell the two apart. */
 export const NUMBER_TYPES = [
@@ -21,18 +21,23 @@ export const NUMBER_TYPES = [
 export type NumberType = (typeof NUMBER_TYPES)[number];
 
 const E164_PREFIX = z.string().check(z.regex(/^\+\d{1,15}$/, "must be '+' and 1 to 15 digits"));
+const COUNTRY = z
+  .string()
+  .check(
+    z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as US'),
+    z.refine(isKnownCountry, 'is not a country with a numbering plan'),
+  );
 
-export const DestinationPolicySchema = z.object({
-  /** Country calling codes without '+', e.g. ['1', '44']; empty: only the server's default country. */
-  allowedCallingCodes: z._default(
-    z
-      .array(z.string().check(z.regex(/^\d{1,3}$/, "must be 1 to 3 digits without '+'")))
-      .check(z.maxLength(300)),
-    [],
-  ),
+/** The policy's fields, for schemas that build on them (the management API's strict input). */
+export const destinationPolicyFields = {
+  /**
+   * The countries whose numbers may be called, by libphonenumber's region of the number (ISO 3166-1 alpha-2,
+   * e.g. ['US', 'CA', 'GB']): +1 876 is Jamaica, not the US. Empty: only the server's default country.
+   */
+  allowedCountries: z._default(z.array(COUNTRY).check(z.maxLength(300)), []),
   /** E.164 prefixes with '+', e.g. '+1900'. */
   blockedPrefixes: z._default(z.array(E164_PREFIX).check(z.maxLength(200)), []),
-  /** E.164 prefixes allowed even when a blocked prefix or the calling codes would refuse them (not a refused type). */
+  /** E.164 prefixes allowed even when a blocked prefix or the countries would refuse them (not a refused type). */
   allowedPrefixes: z._default(z.array(E164_PREFIX).check(z.maxLength(200)), []),
   /** Number types refused whatever the country or prefix. */
   refusedNumberTypes: z._default(z.array(z.enum(NUMBER_TYPES)).check(z.maxLength(NUMBER_TYPES.length)), [
@@ -43,18 +48,36 @@ export const DestinationPolicySchema = z.object({
     'UAN',
     'VOICEMAIL',
   ]),
-});
-export type DestinationPolicy = z.infer<typeof DestinationPolicySchema>;
+};
+
+/**
+ * Replaced by `allowedCountries`, and read for one more release: a calling code lets in every country that shares
+ * it (+1 is 25 of them, +44 four), so it is read as exactly those countries, which the answer then names.
+ */
+export const LegacyCallingCodesSchema = z.optional(
+  z
+    .array(z.string().check(z.regex(/^\d{1,3}$/, "must be 1 to 3 digits without '+'")))
+    .check(z.maxLength(300)),
+);
+
+const PolicySchema = z.object(destinationPolicyFields);
+export type DestinationPolicy = z.infer<typeof PolicySchema>;
+
+/** A stored policy; one stored before `allowedCountries` is read through upgradeDestinationPolicy. */
+export const DestinationPolicySchema = z.pipe(
+  z.object({ ...destinationPolicyFields, allowedCallingCodes: LegacyCallingCodesSchema }),
+  z.transform((policy): DestinationPolicy => upgradeDestinationPolicy(policy).policy),
+);
 
 /** Which rule refused a number: for logs and metrics only, never for the visitor. */
-export type DestinationRule = 'number_type' | 'unknown_type' | 'calling_code' | 'blocked_prefix';
+export type DestinationRule = 'number_type' | 'unknown_type' | 'country' | 'blocked_prefix';
 export type DestinationCheck =
   | { readonly allowed: true }
   | { readonly allowed: false; readonly rule: DestinationRule };
 
 /**
- * Whether CallNow may call `phone` under `policy`. `defaultCountry` (ISO 3166-1 alpha-2, the server's) gives the
- * calling code allowed when the policy lists none.
+ * Whether CallNow may call `phone` under `policy`. `defaultCountry` (ISO 3166-1 alpha-2, the server's) is the
+ * country allowed when the policy lists none.
  */
 export function checkDestination(
   phone: ParsedVisitorPhone,
@@ -67,12 +90,34 @@ export function checkDestination(
   if (policy.blockedPrefixes.some((prefix) => phone.e164.startsWith(prefix))) {
     return { allowed: false, rule: 'blocked_prefix' };
   }
-  // With no list, the server's own country only: not every country sharing its calling code (+1 876 is Jamaica).
-  const allowed =
-    policy.allowedCallingCodes.length > 0
-      ? policy.allowedCallingCodes.includes(phone.callingCode)
-      : phone.country === defaultCountry;
-  return allowed ? { allowed: true } : { allowed: false, rule: 'calling_code' };
+  const countries = policy.allowedCountries.length > 0 ? policy.allowedCountries : [defaultCountry];
+  // A non-geographic number (+800, +882) has no country: only an allowed prefix lets it through.
+  return phone.country !== undefined && countries.includes(phone.country)
+    ? { allowed: true }
+    : { allowed: false, rule: 'country' };
+}
+
+/**
+ * A policy as given, maybe with the replaced `allowedCallingCodes`: the policy it means, and a notice naming the
+ * countries the codes were read as, for the answer.
+ */
+export function upgradeDestinationPolicy({
+  allowedCallingCodes = [],
+  ...policy
+}: DestinationPolicy & { readonly allowedCallingCodes?: readonly string[] | undefined }): {
+  policy: DestinationPolicy;
+  notice?: string;
+} {
+  if (allowedCallingCodes.length === 0) return { policy };
+  const countries = [
+    ...new Set([...policy.allowedCountries, ...countriesSharingCallingCodes(allowedCallingCodes)]),
+  ];
+  return {
+    policy: { ...policy, allowedCountries: countries.sort() },
+    notice:
+      'allowedCallingCodes is replaced by allowedCountries and is read for one more release only: ' +
+      `[${allowedCallingCodes.join(', ')}] was read as allowedCountries [${countries.join(', ')}]`,
+  };
 }
 
 /** The schema's defaults, a fresh object each time; fits `z._default(DestinationPolicySchema, defaultDestinationPolicy)`. */

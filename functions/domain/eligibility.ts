@@ -33,3 +33,24 @@ export function callNowEligibility(target: CallNowTarget): Eligibility {
   if (!chain.callable) return chain;
   return target.extension.callNow.allowCalls ? chain : no('callnow_calls_off');
 }
+
+const MISSING_LINK: Readonly<Record<IneligibleReason, string>> = {
+  server_call_api_off: 'the Call API is off for this server',
+  reseller_call_api_management_off: 'Call API Management is off for reseller {reseller}',
+  client_call_api_management_off: 'Call API Management is off for client {client}',
+  extension_call_api_management_off: 'Call API Management is off for extension {extension}',
+  not_a_phone_terminal: 'only phone terminal extensions can use the Call API and CallNow',
+  extension_call_api_access_off: "Call API access is off in extension {extension}'s Phone Terminal Setup",
+  callnow_calls_off: 'the owner does not allow people to call (CallNow Preferences)',
+};
+
+/** Which link of the chain is missing, in words that name it ("Call API Management is off for reseller Acme"). */
+export function describeIneligibility(
+  reason: IneligibleReason,
+  { reseller, client, extension }: CallNowTarget,
+) {
+  return MISSING_LINK[reason]
+    .replace('{reseller}', reseller.name)
+    .replace('{client}', client.name)
+    .replace('{extension}', extension.number);
+}

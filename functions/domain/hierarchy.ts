@@ -1,68 +1,22 @@
-// Resellers, clients and extensions: who may create, read, change and delete them.
-import type { Principal, TreeNode } from './access.ts';
-import { canAdminister, canSee, isAdmin } from './access.ts';
-import { defaultCallNowPreferences } from './defaults.ts';
+// Resellers and clients: who may create, read, change and delete them.
+import type { Principal } from './access.ts';
+import { canSee } from './access.ts';
 import type { DestinationPolicy } from './destination-policy.ts';
-import { conflict, forbidden, notFound } from './management-errors.ts';
+import { conflict, forbidden, ManagementFilterError } from './management-errors.ts';
 import type { ManagementStore, Page, PageRequest } from './management-ports.ts';
-import type { Client, Extension, ExtensionType, Reseller } from './model.ts';
-
-export interface IdSource {
-  /** A random URL-safe id for a new record. */
-  newId(): string;
-  /** A random URL-safe CallNow ID of at least 12 characters. */
-  newCallNowId(): string;
-  now(): Date;
-}
-
-const clientNode = (client: Client): TreeNode => ({
-  resellerId: client.resellerId,
-  clientId: client.clientId,
-});
-const extensionNode = (extension: Extension): TreeNode => ({
-  resellerId: extension.resellerId,
-  clientId: extension.clientId,
-  extensionId: extension.extensionId,
-});
-
-/** Loads a record the principal may see; one they may not see is "not found", like one that does not exist. */
-async function visible<T>(
-  principal: Principal,
-  record: T | undefined,
-  node: (record: T) => TreeNode,
-  what: string,
-) {
-  if (!record || !canSee(principal, node(record))) throw notFound(what);
-  return record;
-}
-
-export const loadReseller = async (store: ManagementStore, principal: Principal, resellerId: string) =>
-  visible(
-    principal,
-    await store.getReseller(resellerId),
-    (reseller) => ({ resellerId: reseller.resellerId }),
-    'reseller',
-  );
-
-export const loadClient = async (store: ManagementStore, principal: Principal, clientId: string) =>
-  visible(principal, await store.getClient(clientId), clientNode, 'client');
-
-export const loadExtension = async (store: ManagementStore, principal: Principal, extensionId: string) =>
-  visible(principal, await store.getExtension(extensionId), extensionNode, 'extension');
-
-function requireAdminister(principal: Principal, node: TreeNode, action: string): void {
-  if (!canAdminister(principal, node)) throw forbidden(`${action} needs an account above this level`);
-}
-
-/** Which numbers may be called is the operator's decision: toll fraud costs the server, not the client. */
-function requireAdminForDestinationPolicy(
-  principal: Principal,
-  policy: DestinationPolicy | null | undefined,
-) {
-  if (policy !== undefined && !isAdmin(principal)) {
-    throw forbidden('only the admin account changes a destination policy');
-  }
-}
+import type { Client, Reseller } from './model.ts';
+import {
+  clientNode,
+  definedOnly,
+  type IdSource,
+  loadClient,
+  loadReseller,
+  requireAdminForDestinationPolicy,
+  requireAdminister,
+  resellerNode,
+  visibleOnly,
+} from './owner-tree.ts';
+import { withdrawAllNumbers } from './phone-resources.ts';
 
 // Resellers
 
@@ -77,6 +31,7 @@ export async function createReseller(
     resellerId: ids.newId(),
     name: input.name,
     callApiManagement: input.callApiManagement ?? false,
+    callerIds: [],
   };
   await store.createReseller(reseller);
   return reseller;
@@ -106,13 +61,14 @@ export async function deleteReseller(
   if ((await store.listClients(resellerId, { limit: 1 })).items.length > 0) {
     throw conflict('the reseller still has clients; delete them first');
   }
+  await withdrawAllNumbers(store, { resellerId });
   await store.deleteReseller(resellerId);
 }
 
 export async function listResellers(store: ManagementStore, principal: Principal, page: PageRequest) {
   if (principal.kind === 'admin') return store.listResellers(page);
   const own = await store.getReseller(principal.scope.resellerId);
-  return { items: own && principal.scope.level === 'reseller' ? [own] : [] } satisfies Page<Reseller>;
+  return visibleOnly(principal, { items: own ? [own] : [] }, resellerNode);
 }
 
 // Clients
@@ -129,6 +85,7 @@ export async function createClient(
     resellerId: input.resellerId,
     name: input.name,
     callApiManagement: input.callApiManagement ?? false,
+    callerIds: [],
   };
   requireAdminister(principal, clientNode(client), 'creating a client');
   await store.createClient(client);
@@ -164,6 +121,7 @@ export async function deleteClient(
   if ((await store.listExtensions(client.resellerId, clientId, { limit: 1 })).items.length > 0) {
     throw conflict('the client still has extensions; delete them first');
   }
+  await withdrawAllNumbers(store, { resellerId: client.resellerId, clientId });
   await store.deleteClient(clientId);
 }
 
@@ -177,157 +135,9 @@ export async function listClients(
   const resellerId = filter.resellerId ?? (principal.kind === 'key' ? principal.scope.resellerId : undefined);
   if (resellerId === undefined) throw new ManagementFilterError('resellerId');
   if (principal.kind === 'key' && principal.scope.level !== 'reseller') {
-    const own =
-      principal.scope.level === 'client' || principal.scope.level === 'extension'
-        ? principal.scope.clientId
-        : '';
-    const client = await store.getClient(own);
-    return { items: client && client.resellerId === resellerId ? [client] : [] };
+    const own = await store.getClient(principal.scope.clientId);
+    return visibleOnly(principal, { items: own?.resellerId === resellerId ? [own] : [] }, clientNode);
   }
   if (!canSee(principal, { resellerId })) return { items: [] };
-  return store.listClients(resellerId, page);
-}
-
-// Extensions
-
-export interface ExtensionInput {
-  readonly clientId: string;
-  readonly number: string;
-  readonly siteId: string;
-  readonly type: ExtensionType;
-  readonly ownerName: string;
-  readonly callApiManagement?: boolean | undefined;
-  readonly callApiAccess?: boolean | undefined;
-  readonly visitorCallerId?: string | undefined;
-}
-
-export async function createExtension(
-  store: ManagementStore,
-  principal: Principal,
-  input: ExtensionInput,
-  ids: IdSource,
-): Promise<Extension> {
-  const client = await loadClient(store, principal, input.clientId);
-  const extension: Extension = {
-    extensionId: ids.newId(),
-    clientId: client.clientId,
-    resellerId: client.resellerId,
-    number: input.number,
-    siteId: input.siteId,
-    type: input.type,
-    ownerName: input.ownerName,
-    callApiManagement: input.callApiManagement ?? false,
-    callApiAccess: input.callApiAccess ?? false,
-    ...(input.visitorCallerId === undefined ? {} : { visitorCallerId: input.visitorCallerId }),
-    callNow: defaultCallNowPreferences(ids.newCallNowId()),
-  };
-  requireAdminister(principal, extensionNode(extension), 'creating an extension');
-  // The CallNow ID is claimed first: an extension never exists with an ID it does not hold.
-  const pointer = { ...callNowPointerOf(extension), claimedAt: ids.now().toISOString() };
-  if ((await store.claimCallNowId(pointer)) !== 'claimed')
-    throw conflict('could not reserve a CallNow ID; try again');
-  try {
-    await store.createExtension(extension);
-  } catch (error) {
-    await store.releaseCallNowId(extension.callNow.callNowId, extension.extensionId);
-    throw error;
-  }
-  return extension;
-}
-
-const ADMINISTERED_EXTENSION_FIELDS = [
-  'number',
-  'siteId',
-  'type',
-  'callApiManagement',
-  'callApiAccess',
-  'visitorCallerId',
-] as const;
-
-export async function updateExtension(
-  store: ManagementStore,
-  principal: Principal,
-  extensionId: string,
-  change: { readonly [K in keyof Omit<ExtensionInput, 'clientId'>]?: ExtensionInput[K] | undefined } & {
-    readonly destinationPolicy?: DestinationPolicy | null | undefined;
-  },
-): Promise<Extension> {
-  const extension = await loadExtension(store, principal, extensionId);
-  requireAdminForDestinationPolicy(principal, change.destinationPolicy);
-  if (ADMINISTERED_EXTENSION_FIELDS.some((field) => change[field] !== undefined)) {
-    requireAdminister(
-      principal,
-      extensionNode(extension),
-      `changing ${ADMINISTERED_EXTENSION_FIELDS.filter((field) => change[field] !== undefined).join(', ')}`,
-    );
-  }
-  const updated: Extension = { ...extension, ...definedOnly(change) };
-  await store.putExtension(updated, extension.callNow.callNowId);
-  return updated;
-}
-
-export async function deleteExtension(
-  store: ManagementStore,
-  principal: Principal,
-  extensionId: string,
-): Promise<void> {
-  const extension = await loadExtension(store, principal, extensionId);
-  requireAdminister(principal, extensionNode(extension), 'deleting an extension');
-  await store.deleteExtension(extensionId);
-  await store.releaseCallNowId(extension.callNow.callNowId, extensionId);
-}
-
-/** Lists extensions of a reseller, or of one client; a key's own node is the default, the admin must say which. */
-export async function listExtensions(
-  store: ManagementStore,
-  principal: Principal,
-  filter: { resellerId?: string | undefined; clientId?: string | undefined },
-  page: PageRequest,
-): Promise<Page<Extension>> {
-  if (principal.kind === 'key' && principal.scope.level === 'extension') {
-    const own = await store.getExtension(principal.scope.extensionId);
-    const matches =
-      own &&
-      (filter.clientId ?? own.clientId) === own.clientId &&
-      (filter.resellerId ?? own.resellerId) === own.resellerId;
-    return { items: matches ? [own] : [] };
-  }
-  const clientId =
-    filter.clientId ??
-    (principal.kind === 'key' && principal.scope.level === 'client' ? principal.scope.clientId : undefined);
-  let resellerId = filter.resellerId;
-  if (clientId !== undefined) {
-    const client = await store.getClient(clientId);
-    if (
-      !client ||
-      !canSee(principal, clientNode(client)) ||
-      (resellerId !== undefined && resellerId !== client.resellerId)
-    ) {
-      return { items: [] };
-    }
-    resellerId = client.resellerId;
-  }
-  resellerId ??= principal.kind === 'key' ? principal.scope.resellerId : undefined;
-  if (resellerId === undefined) throw new ManagementFilterError('resellerId or clientId');
-  if (!canSee(principal, { resellerId })) return { items: [] };
-  return store.listExtensions(resellerId, clientId, page);
-}
-
-export function callNowPointerOf(extension: Extension) {
-  const { extensionId, clientId, resellerId } = extension;
-  return { callNowId: extension.callNow.callNowId, extensionId, clientId, resellerId };
-}
-
-export class ManagementFilterError extends Error {
-  constructor(readonly filter: string) {
-    super(`give ${filter} to choose what to list`);
-    this.name = 'ManagementFilterError';
-  }
-}
-
-/** The fields a PATCH gave; an absent field keeps its value. */
-function definedOnly<T extends object>(change: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>;
-  };
+  return visibleOnly(principal, await store.listClients(resellerId, page), clientNode);
 }

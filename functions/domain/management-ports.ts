@@ -1,7 +1,9 @@
 // What the management API needs from storage. Every write is one conditional item write: no transactions.
 import type { Scope } from './access.ts';
-import type { Client, Extension, Reseller, ServerSettings } from './model.ts';
+import type { Client, Extension, Reseller, ServerSettings, Site } from './model.ts';
 import type { LimitCheck, LimitOutcome } from './rate-limits.ts';
+
+export { ConcurrentChangeError, InvalidCursorError, RecordExistsError } from './management-errors.ts';
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -31,19 +33,14 @@ export interface CallNowIdPointer {
   readonly claimedAt?: string | undefined;
 }
 
-export class RecordExistsError extends Error {
-  constructor(what: string) {
-    super(`${what} already exists`);
-    this.name = 'RecordExistsError';
-  }
-}
-
-/** A conditional write found the record changed (or gone) since it was read. */
-export class ConcurrentChangeError extends Error {
-  constructor(what: string) {
-    super(`${what} was changed by someone else; read it again`);
-    this.name = 'ConcurrentChangeError';
-  }
+/** Who holds an extension number on a site: one item per `(site, number)`, written only if free. */
+export interface ExtensionNumberClaim {
+  readonly siteId: string;
+  readonly number: string;
+  readonly extensionId: string;
+  readonly clientId: string;
+  readonly resellerId: string;
+  readonly claimedAt: string;
 }
 
 export interface ManagementStore {
@@ -60,8 +57,8 @@ export interface ManagementStore {
   createExtension(extension: Extension): Promise<void>;
   putReseller(reseller: Reseller): Promise<void>;
   putClient(client: Client): Promise<void>;
-  /** Replaces the extension if its CallNow ID is still `expectedCallNowId`. */
-  putExtension(extension: Extension, expectedCallNowId: string): Promise<void>;
+  /** Replaces the extension if its CallNow ID, site and number are still those of `expected`. */
+  putExtension(extension: Extension, expected: Extension): Promise<void>;
   deleteReseller(resellerId: string): Promise<void>;
   deleteClient(clientId: string): Promise<void>;
   deleteExtension(extensionId: string): Promise<void>;
@@ -72,6 +69,22 @@ export interface ManagementStore {
     clientId: string | undefined,
     page: PageRequest,
   ): Promise<Page<Extension>>;
+
+  getSite(siteId: string): Promise<Site | undefined>;
+  listSites(): Promise<readonly Site[]>;
+  /** Replaces the site's allocations if its revision is still `site.revision`; throws ConcurrentChangeError if not. */
+  putSiteAllocations(site: Site): Promise<void>;
+
+  getExtensionNumber(siteId: string, number: string): Promise<ExtensionNumberClaim | undefined>;
+  /** Writes the claim if the number is free, already this extension's, or held by `reclaimableFrom` (an orphan). */
+  claimExtensionNumber(claim: ExtensionNumberClaim, reclaimableFrom?: string): Promise<'claimed' | 'taken'>;
+  /** Deletes the claim only if it is still `extensionId`'s. */
+  releaseExtensionNumber(siteId: string, number: string, extensionId: string): Promise<void>;
+  /** The claims on a site's numbers from `first` to `last` (one length). */
+  listExtensionNumbers(
+    siteId: string,
+    range: { first: string; last: string },
+  ): Promise<ExtensionNumberClaim[]>;
 
   getCallNowIdPointer(callNowId: string): Promise<CallNowIdPointer | undefined>;
   /** Writes the pointer if the ID is free, already this extension's, or held by `reclaimableFrom` (an orphan). */

@@ -78,11 +78,46 @@ export const ServerSettingsSchema = z.object({
 });
 export type ServerSettings = z.infer<typeof ServerSettingsSchema>;
 
+/** CallNow IDs are unique regardless of case: records are keyed, and IDs compared, in this form; pages keep the owner's spelling. */
+export function callNowKey(callNowId: string): string {
+  return callNowId.toLowerCase();
+}
+
+/**
+ * Extension numbers `first` to `last` of a site, both of one length (`300` to `399`): `0300` is another number
+ * on a PBX, so a range never mixes lengths.
+ */
+export const ExtensionRangeSchema = z.object({ siteId: z.string(), first: z.string(), last: z.string() });
+export type ExtensionRange = z.infer<typeof ExtensionRangeSchema>;
+
+/** A range of a site's numbers the admin handed to a reseller, or (with `clientId`) the reseller to a client. */
+export const SiteAllocationSchema = z.object({
+  first: z.string(),
+  last: z.string(),
+  resellerId: z.string(),
+  clientId: z.optional(z.string()),
+});
+export type SiteAllocation = z.infer<typeof SiteAllocationSchema>;
+
+/**
+ * A PBX site, made by the stack's `sites` context (the local stack has `hq`). It records which of its extension
+ * numbers belong to whom, all in one item, so that one conditional write keeps ranges from overlapping.
+ */
+export const SiteSchema = z.object({
+  siteId: z.string(),
+  allocations: z._default(z.array(SiteAllocationSchema), []),
+  /** Counts the writes of `allocations`; each write is conditional on the one it read. */
+  revision: z._default(z.number(), 0),
+});
+export type Site = z.infer<typeof SiteSchema>;
+
 export const ResellerSchema = z.object({
   resellerId: z.string(),
   name: z.string(),
   /** The "Call API Management" permission. */
   callApiManagement: z.boolean(),
+  /** The caller IDs (the seed's "Phone Numbers", E.164 DIDs) the admin gave this reseller. */
+  callerIds: z._default(z.array(z.string()), []),
 });
 export type Reseller = z.infer<typeof ResellerSchema>;
 
@@ -91,6 +126,8 @@ export const ClientSchema = z.object({
   resellerId: z.string(),
   name: z.string(),
   callApiManagement: z.boolean(),
+  /** The caller IDs its reseller handed down; an extension shows visitors one of these or the site's default. */
+  callerIds: z._default(z.array(z.string()), []),
   /** Overrides the server's destination policy for the client's extensions; null or absent: the server's. */
   destinationPolicy: z.optional(z.nullable(DestinationPolicySchema)),
 });
@@ -136,7 +173,7 @@ export const ExtensionSchema = z.object({
   extensionId: z.string(),
   clientId: z.string(),
   resellerId: z.string(),
-  /** The number dialled on the PBX, e.g. `101`. */
+  /** The number dialled on the PBX, e.g. `101`: digits only (EXTENSION_NUMBER_PATTERN) for records written now. */
   number: z.string(),
   /** The PBX site whose connector serves this extension. */
   siteId: z.string(),
@@ -145,7 +182,10 @@ export const ExtensionSchema = z.object({
   callApiManagement: z.boolean(),
   /** "Call API access" in the Phone Terminal Setup. */
   callApiAccess: z.boolean(),
-  /** What the visitor's phone shows when the PBX calls them (E.164); the site's default when absent. */
+  /**
+   * What the visitor's phone shows when the PBX calls them (E.164), one of the client's caller IDs; the site's
+   * default when absent or no longer the client's.
+   */
   visitorCallerId: z.optional(E164Schema),
   /** Overrides the client's and the server's destination policy; null or absent: theirs. */
   destinationPolicy: z.optional(z.nullable(DestinationPolicySchema)),

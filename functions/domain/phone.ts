@@ -36,3 +36,14 @@ export function parseVisitorPhone(typed: string, defaultCountry: string): Visito
   } as const;
   return type === undefined ? phone : { ...phone, type };
 }
+
+/** Whether libphonenumber has a numbering plan for this ISO 3166-1 alpha-2 code. */
+export function isKnownCountry(country: string): boolean {
+  return Object.hasOwn(metadata().countries, country);
+}
+
+/** Every country that numbers with one of these calling codes ('1' is the US, Canada, Jamaica and 22 more). */
+export function countriesSharingCallingCodes(callingCodes: readonly string[]): string[] {
+  const byCode = metadata().country_calling_codes;
+  return callingCodes.flatMap((code) => (byCode[code] ?? []).filter((country) => isKnownCountry(country)));
+}

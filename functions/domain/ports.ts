@@ -48,7 +48,10 @@ export interface DestinationHold {
   /** E.164. */
   readonly phone: string;
   readonly requestId: string;
+  /** The page's CallNow ID in its lower-case form. */
   readonly callNowId: string;
+  /** Who asked (see CallGuard); absent on holds written before it was recorded. */
+  readonly requester?: string | undefined;
   readonly heldAt: string;
 }
 

@@ -3,7 +3,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { describeError, log } from '../lib/log.ts';
-import { errorPayload, HttpError } from './errors.ts';
+import { errorPayload, HttpError, toHttpError } from './errors.ts';
 import { jsonResponse } from './responses.ts';
 
 export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
@@ -22,11 +22,11 @@ export function httpErrors(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGat
   return {
     after: async (request) => addTransportSecurity(request),
     onError: async (request) => {
-      const { error } = request;
-      if (error instanceof HttpError) {
+      const error = toHttpError(request.error);
+      if (error) {
         request.response = jsonResponse(error.statusCode, errorPayload(error), { ...error.headers });
       } else {
-        log.error('request failed', { routeKey: request.event.routeKey, ...describeError(error) });
+        log.error('request failed', { routeKey: request.event.routeKey, ...describeError(request.error) });
         const hidden = new HttpError(
           500,
           'internal_error',

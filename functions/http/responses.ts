@@ -19,7 +19,12 @@ function response(
 }
 
 export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}) {
-  return response(statusCode, 'application/json; charset=utf-8', JSON.stringify(body), headers);
+  return jsonTextResponse(statusCode, JSON.stringify(body), headers);
+}
+
+/** JSON already serialised, e.g. a document built once per container. */
+export function jsonTextResponse(statusCode: number, json: string, headers: Record<string, string> = {}) {
+  return response(statusCode, 'application/json; charset=utf-8', json, headers);
 }
 
 export function htmlResponse(statusCode: number, body: string, headers: Record<string, string> = {}) {

@@ -4,8 +4,8 @@ import * as z from '../../contracts/zod.ts';
 import { FUNCTION_ENV } from '../../infra/resources.ts';
 
 export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'ConfigError';
   }
 }
@@ -25,6 +25,12 @@ export function loadTableName(env: NodeJS.ProcessEnv): string {
   return requireEnv(env, FUNCTION_ENV.tableName);
 }
 
+/** Set by the stack only with `waf`: the value of the header CloudFront adds to every request it forwards. */
+export function loadEdgeOptions(env: NodeJS.ProcessEnv): { originVerifySecret?: string } {
+  const secret = env[FUNCTION_ENV.originVerifySecret];
+  return secret ? { originVerifySecret: secret } : {};
+}
+
 export function loadQueueUrls(env: NodeJS.ProcessEnv): Readonly<Record<string, string>> {
   const name = FUNCTION_ENV.callRequestsQueueUrls;
   let json: unknown;
@@ -32,7 +38,9 @@ export function loadQueueUrls(env: NodeJS.ProcessEnv): Readonly<Record<string, s
     json = JSON.parse(requireEnv(env, name));
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`environment variable ${name} must be a JSON object of site id -> queue URL`);
+    throw new ConfigError(`environment variable ${name} must be a JSON object of site id -> queue URL`, {
+      cause: error,
+    });
   }
   // Built here, not at module load: it is read once per container, and never by the call-events function.
   const parsed = z.record(z.string(), z.url()).safeParse(json);

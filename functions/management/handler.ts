@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { randomId } from '../domain/credentials.ts';
 import { createDocumentClient, createSqsClient } from '../lib/clients.ts';
-import { loadQueueUrls, loadTableName } from '../lib/config.ts';
+import { loadEdgeOptions, loadQueueUrls, loadTableName } from '../lib/config.ts';
 import { hashPassword, verifyPassword } from '../lib/passwords.ts';
 import { DynamoManagementStore } from '../store/dynamo-management-store.ts';
 import { DynamoCallNowStore } from '../store/dynamo-store.ts';
@@ -12,13 +12,16 @@ import { createManagementHandler } from './routes.ts';
 const documents = createDocumentClient();
 const tableName = loadTableName(process.env);
 const clock = { now: () => new Date() };
+const queueUrls = loadQueueUrls(process.env);
 
 export const handler = createManagementHandler({
-  management: new DynamoManagementStore(documents, tableName),
+  // The sites are those with a call-requests queue: the stack's `sites` context.
+  management: new DynamoManagementStore(documents, tableName, { siteIds: Object.keys(queueUrls) }),
   store: new DynamoCallNowStore(documents, tableName),
-  queue: new SqsCallRequestQueue(createSqsClient(), loadQueueUrls(process.env)),
+  queue: new SqsCallRequestQueue(createSqsClient(), queueUrls),
   clock,
   newRequestId: randomUUID,
   passwords: { hash: hashPassword, verify: verifyPassword },
   ids: { newId: randomId, newCallNowId: randomId, now: clock.now },
+  edge: loadEdgeOptions(process.env),
 });

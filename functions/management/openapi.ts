@@ -9,6 +9,7 @@ import {
   ClientPatchSchema,
   ExtensionCreateSchema,
   ExtensionPatchSchema,
+  PhoneNumbersSchema,
   ResellerCreateSchema,
   ResellerPatchSchema,
 } from './schemas.ts';
@@ -22,6 +23,7 @@ export const REQUEST_SCHEMAS = {
   ExtensionCreate: ExtensionCreateSchema,
   ExtensionPatch: ExtensionPatchSchema,
   CallNowPreferences: CallNowPreferencesSchema,
+  PhoneNumbers: PhoneNumbersSchema,
   ApiKeyCreate: ApiKeyCreateSchema,
   CallCreate: CallCreateSchema,
 } as const;
@@ -44,6 +46,13 @@ export const OPERATIONS: ReadonlyArray<{
     status: 200,
     summary: 'Change the Call API settings (admin)',
   },
+  {
+    method: 'get',
+    path: '/sites',
+    status: 200,
+    summary:
+      "The PBX sites (the stack's `sites` context) and who holds which of their extension numbers (admin)",
+  },
   { method: 'get', path: '/resellers', status: 200, summary: 'List resellers' },
   {
     method: 'post',
@@ -61,11 +70,41 @@ export const OPERATIONS: ReadonlyArray<{
     summary: 'Change a reseller',
   },
   { method: 'delete', path: '/resellers/{id}', status: 204, summary: 'Delete a reseller without clients' },
+  {
+    method: 'get',
+    path: '/resellers/{id}/phone-numbers',
+    status: 200,
+    summary: "The reseller's Permissions and Phone Numbers: its extension-number ranges and caller IDs",
+  },
+  {
+    method: 'put',
+    path: '/resellers/{id}/phone-numbers',
+    body: 'PhoneNumbers',
+    status: 200,
+    summary:
+      "Give a reseller exactly these ranges and caller IDs (admin); never another reseller's numbers, and never " +
+      'taking back what a client or an extension still has',
+  },
   { method: 'get', path: '/clients', status: 200, summary: "List a reseller's clients (?resellerId=)" },
   { method: 'post', path: '/clients', body: 'ClientCreate', status: 201, summary: 'Create a client' },
   { method: 'get', path: '/clients/{id}', status: 200, summary: 'A client' },
   { method: 'patch', path: '/clients/{id}', body: 'ClientPatch', status: 200, summary: 'Change a client' },
   { method: 'delete', path: '/clients/{id}', status: 204, summary: 'Delete a client without extensions' },
+  {
+    method: 'get',
+    path: '/clients/{id}/phone-numbers',
+    status: 200,
+    summary: "The client's Permissions and Phone Numbers: the ranges and caller IDs its reseller handed down",
+  },
+  {
+    method: 'put',
+    path: '/clients/{id}/phone-numbers',
+    body: 'PhoneNumbers',
+    status: 200,
+    summary:
+      "Hand a client parts of its reseller's ranges and some of its caller IDs (the reseller or the admin); " +
+      'extensions showing a caller ID taken away fall back to the site default',
+  },
   {
     method: 'get',
     path: '/extensions',
@@ -77,7 +116,7 @@ export const OPERATIONS: ReadonlyArray<{
     path: '/extensions',
     body: 'ExtensionCreate',
     status: 201,
-    summary: 'Create an extension',
+    summary: "Create an extension: its number inside its client's ranges, unique on its site",
   },
   { method: 'get', path: '/extensions/{id}', status: 200, summary: 'An extension' },
   {
@@ -156,6 +195,7 @@ export function buildOpenApiDocument() {
         '401': ERROR_RESPONSE,
         '404': ERROR_RESPONSE,
         '409': ERROR_RESPONSE,
+        '422': ERROR_RESPONSE,
         '429': ERROR_RESPONSE,
       },
     };

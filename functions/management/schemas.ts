@@ -1,10 +1,10 @@
 // What the management API accepts: strict objects, so an unknown field is a 400 that names it.
 
-import { hasControlCharacters, TOKEN_PATTERN } from '../../contracts/ami-safe.ts';
+import { EXTENSION_NUMBER_PATTERN, hasControlCharacters } from '../../contracts/ami-safe.ts';
 import { E164Schema, SiteIdSchema } from '../../contracts/messages.ts';
 import * as z from '../../contracts/zod.ts';
 import { CHOSEN_CALLNOW_ID_PATTERN, MAX_MESSAGE_LENGTH } from '../domain/callnow-preferences.ts';
-import { DestinationPolicySchema } from '../domain/destination-policy.ts';
+import { destinationPolicyFields, LegacyCallingCodesSchema } from '../domain/destination-policy.ts';
 import {
   AvailabilitySchema,
   EXTENSION_TYPES,
@@ -36,8 +36,14 @@ const StrictPublicLimitsSchema = z.strictObject({
   perDestinationNumber: StrictRequestLimitSchema,
   perCallNowId: StrictRequestLimitSchema,
 } satisfies Record<keyof typeof PublicLimitsSchema.shape, unknown>);
-/** Which numbers pages may call; on a client or an extension, null removes its own policy. */
-const StrictDestinationPolicySchema = z.strictObject(DestinationPolicySchema.shape);
+/**
+ * Which numbers pages may call; on a client or an extension, null removes its own policy. `allowedCallingCodes` is
+ * read for one more release, as the countries that share each code, and the answer says so.
+ */
+const StrictDestinationPolicySchema = z.strictObject({
+  ...destinationPolicyFields,
+  allowedCallingCodes: LegacyCallingCodesSchema,
+});
 
 export const ResellerCreateSchema = z.strictObject({
   name: NameSchema,
@@ -59,10 +65,12 @@ export const ClientPatchSchema = z.strictObject({
   destinationPolicy: z.optional(z.nullable(StrictDestinationPolicySchema)),
 });
 
+const ExtensionNumberSchema = z
+  .string()
+  .check(z.regex(EXTENSION_NUMBER_PATTERN, 'must be an extension number, 1 to 10 digits, e.g. 101'));
+
 const extensionFields = {
-  number: z
-    .string()
-    .check(z.regex(TOKEN_PATTERN, 'must be the extension number as the PBX dials it, e.g. 101')),
+  number: ExtensionNumberSchema,
   siteId: SiteIdSchema,
   type: z.enum(EXTENSION_TYPES),
   ownerName: NameSchema,
@@ -80,7 +88,8 @@ export const ExtensionPatchSchema = z.strictObject({
   ownerName: z.optional(extensionFields.ownerName),
   callApiManagement: extensionFields.callApiManagement,
   callApiAccess: extensionFields.callApiAccess,
-  visitorCallerId: extensionFields.visitorCallerId,
+  /** null: back to the site's default. */
+  visitorCallerId: z.optional(z.nullable(E164Schema)),
   /** Admin only. */
   destinationPolicy: z.optional(z.nullable(StrictDestinationPolicySchema)),
 });
@@ -137,6 +146,16 @@ export const CallApiSettingsSchema = z.strictObject({
   publicLimits: z.optional(StrictPublicLimitsSchema),
   destinationPolicy: z.optional(StrictDestinationPolicySchema),
   callRequestRetentionDays: z.optional(z.number().check(z.int(), z.gte(1), z.lte(3650))),
+});
+
+/** "Permissions and Phone Numbers": the extension numbers and caller IDs a reseller or client holds, whole. */
+export const PhoneNumbersSchema = z.strictObject({
+  extensionRanges: z
+    .array(
+      z.strictObject({ siteId: SiteIdSchema, first: ExtensionNumberSchema, last: ExtensionNumberSchema }),
+    )
+    .check(z.maxLength(200)),
+  callerIds: z.array(E164Schema).check(z.maxLength(500)),
 });
 
 export const ApiKeyCreateSchema = z.strictObject({

@@ -1,7 +1,7 @@
 // Lambda entry for the public CallNow routes.
 import { randomUUID } from 'node:crypto';
 import { createDocumentClient, createSqsClient } from '../lib/clients.ts';
-import { loadQueueUrls, loadTableName } from '../lib/config.ts';
+import { loadEdgeOptions, loadQueueUrls, loadTableName } from '../lib/config.ts';
 import { DynamoCallNowStore, SERVER_SETTINGS_MAX_AGE_MS } from '../store/dynamo-store.ts';
 import { SqsCallRequestQueue } from '../store/sqs-queue.ts';
 import { createPublicHandler } from './routes.ts';
@@ -13,4 +13,5 @@ export const handler = createPublicHandler({
   queue: new SqsCallRequestQueue(createSqsClient(), loadQueueUrls(process.env)),
   clock: { now: () => new Date() },
   newRequestId: randomUUID,
+  edge: loadEdgeOptions(process.env),
 });

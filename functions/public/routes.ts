@@ -25,6 +25,7 @@ import { issueFormToken, isValidFormToken } from '../domain/form-tokens.ts';
 import type { CallNowTarget, CallRequest, ExtensionPresenceRecord } from '../domain/model.ts';
 import type { CallNowStore, CallRequestChange, DestinationHold } from '../domain/ports.ts';
 import type { LimitCheck } from '../domain/rate-limits.ts';
+import { type EdgeOptions, edgeRequests } from '../http/edge.ts';
 import { errorPayload, HttpError } from '../http/errors.ts';
 import { httpErrors } from '../http/middleware.ts';
 import { bodyFields, bodyFormat, parseInput, prefersHtml } from '../http/request.ts';
@@ -73,6 +74,8 @@ type VisitorRequest = z.infer<typeof VisitorRequestSchema>;
 export interface PublicPorts extends RequestCallPorts {
   /** The randomness of CAPTCHA challenges. @default node:crypto */
   readonly random?: CaptchaRandom;
+  /** Behind CloudFront (`waf`): the secret header that proves a request came through it. */
+  readonly edge?: EdgeOptions;
 }
 
 const cryptoRandom: CaptchaRandom = {
@@ -694,6 +697,7 @@ export function createPublicHandler(ports: PublicPorts) {
 
   return middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
     .use(httpErrors())
+    .use(edgeRequests(ports.edge ?? {}))
     .handler(async (event) => {
       const callNowId = event.pathParameters?.callNowId ?? '';
       const requestId = event.pathParameters?.requestId ?? '';

@@ -1,18 +1,12 @@
 // The management API's records on DynamoDB: single-item conditional writes, lists through the owner index.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../../contracts/zod.ts';
 import { TABLE_KEYS } from '../../infra/resources.ts';
 import {
   type ApiKeyRecord,
   type CallNowIdPointer,
   ConcurrentChangeError,
+  type ExtensionNumberClaim,
   type ManagementStore,
   type Page,
   type PageRequest,
@@ -27,13 +21,21 @@ import {
   ResellerSchema,
   type ServerSettings,
   ServerSettingsSchema,
+  type Site,
+  SiteSchema,
 } from '../domain/model.ts';
 import type { LimitCheck, LimitOutcome } from '../domain/rate-limits.ts';
 import { hitCounter, readCounter } from './counters.ts';
-import { CallNowIdRecordSchema, keys, ownerKeys } from './records.ts';
-
-type Key = { pk: string; sk: string };
-type Item = Record<string, unknown>;
+import { decodeCursor, encodeCursor } from './cursors.ts';
+import {
+  CallNowIdRecordSchema,
+  ExtensionNumberRecordSchema,
+  extensionNumberSortKey,
+  keys,
+  ownerKeys,
+} from './records.ts';
+import { readSigningKey } from './signing-key.ts';
+import { type Condition, type Item, type Key, TableItems } from './table-items.ts';
 
 const ScopeSchema = z.discriminatedUnion('level', [
   z.object({ level: z.literal('reseller'), resellerId: z.string() }),
@@ -53,40 +55,38 @@ const ApiKeyRecordSchema = z.object({
   createdAt: z.string(),
 });
 
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException;
-}
+const MUST_EXIST: Condition = { ConditionExpression: 'attribute_exists(pk)' };
+const MUST_NOT_EXIST: Condition = { ConditionExpression: 'attribute_not_exists(pk)' };
 
-function encodeCursor(key: Item | undefined): string | undefined {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined;
-}
-
-function decodeCursor(cursor: string | undefined): Item | undefined {
-  if (!cursor) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return parsed && typeof parsed === 'object' ? (parsed as Item) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export class InvalidCursorError extends Error {
-  constructor() {
-    super('cursor is not one this API gave out');
-    this.name = 'InvalidCursorError';
-  }
+export interface DynamoManagementStoreOptions {
+  /**
+   * The PBX sites this deployment serves (the stack's `sites` context, each with its call-requests queue). A site
+   * exists while it is listed; its item, made at its first allocation, records who holds which of its numbers.
+   * @default none
+   */
+  readonly siteIds?: readonly string[];
+  /** The clock list cursors are dated by. @default Date.now */
+  readonly nowMs?: () => number;
 }
 
 export class DynamoManagementStore implements ManagementStore {
+  readonly #items: TableItems;
+  readonly #siteIds: readonly string[];
+  readonly #nowMs: () => number;
+  #signingKey: Promise<Uint8Array> | undefined;
+
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+    { siteIds = [], nowMs = Date.now }: DynamoManagementStoreOptions = {},
+  ) {
+    this.#items = new TableItems(documents, tableName);
+    this.#siteIds = siteIds;
+    this.#nowMs = nowMs;
+  }
 
   async getServerSettings(): Promise<ServerSettings | undefined> {
-    const item = await this.get(keys.server());
-    return item ? ServerSettingsSchema.parse(item) : undefined;
+    return this.parsed(ServerSettingsSchema, keys.server());
   }
 
   async putServerSettings(settings: ServerSettings, expectedPasswordHash: string | undefined): Promise<void> {
@@ -97,70 +97,76 @@ export class DynamoManagementStore implements ManagementStore {
             ConditionExpression: 'adminPasswordHash = :expected',
             ExpressionAttributeValues: { ':expected': expectedPasswordHash },
           };
-    await this.conditionalPut(
+    await this.write(
       { ...keys.server(), ...settings },
       condition,
       () => new ConcurrentChangeError('the admin password'),
     );
   }
 
-  async getReseller(resellerId: string) {
+  getReseller(resellerId: string) {
     return this.parsed(ResellerSchema, keys.reseller(resellerId));
   }
 
-  async getClient(clientId: string) {
+  getClient(clientId: string) {
     return this.parsed(ClientSchema, keys.client(clientId));
   }
 
-  async getExtension(extensionId: string) {
+  getExtension(extensionId: string) {
     return this.parsed(ExtensionSchema, keys.extension(extensionId));
   }
 
   async createReseller(reseller: Reseller) {
-    await this.createItem(this.resellerItem(reseller), `reseller ${reseller.resellerId}`);
+    await this.create(resellerItem(reseller), `reseller ${reseller.resellerId}`);
   }
 
   async createClient(client: Client) {
-    await this.createItem(this.clientItem(client), `client ${client.clientId}`);
+    await this.create(clientItem(client), `client ${client.clientId}`);
   }
 
   async createExtension(extension: Extension) {
-    await this.createItem(this.extensionItem(extension), `extension ${extension.extensionId}`);
+    await this.create(extensionItem(extension), `extension ${extension.extensionId}`);
   }
 
   async putReseller(reseller: Reseller) {
-    await this.replaceItem(this.resellerItem(reseller), `reseller ${reseller.resellerId}`);
+    await this.replace(resellerItem(reseller), `reseller ${reseller.resellerId}`);
   }
 
   async putClient(client: Client) {
-    await this.replaceItem(this.clientItem(client), `client ${client.clientId}`);
+    await this.replace(clientItem(client), `client ${client.clientId}`);
   }
 
-  async putExtension(extension: Extension, expectedCallNowId: string) {
-    await this.conditionalPut(
-      this.extensionItem(extension),
+  async putExtension(extension: Extension, expected: Extension) {
+    await this.write(
+      extensionItem(extension),
       {
-        ConditionExpression: 'attribute_exists(pk) AND callNow.callNowId = :expected',
-        ExpressionAttributeValues: { ':expected': expectedCallNowId },
+        ConditionExpression:
+          'attribute_exists(pk) AND callNow.callNowId = :callNowId AND siteId = :siteId AND #number = :number',
+        ExpressionAttributeNames: { '#number': 'number' },
+        ExpressionAttributeValues: {
+          ':callNowId': expected.callNow.callNowId,
+          ':siteId': expected.siteId,
+          ':number': expected.number,
+        },
       },
       () => new ConcurrentChangeError(`extension ${extension.extensionId}`),
     );
   }
 
   async deleteReseller(resellerId: string) {
-    await this.delete(keys.reseller(resellerId));
+    await this.#items.deleteIf(keys.reseller(resellerId));
   }
 
   async deleteClient(clientId: string) {
-    await this.delete(keys.client(clientId));
+    await this.#items.deleteIf(keys.client(clientId));
   }
 
   async deleteExtension(extensionId: string) {
-    await this.delete(keys.extension(extensionId));
+    await this.#items.deleteIf(keys.extension(extensionId));
   }
 
   listResellers(page: PageRequest) {
-    return this.queryOwnerIndex(ResellerSchema, 'RESELLERS', undefined, page);
+    return this.queryOwnerIndex(ResellerSchema, ownerKeys.reseller('').ownerPk, undefined, page);
   }
 
   listClients(resellerId: string, page: PageRequest) {
@@ -169,86 +175,112 @@ export class DynamoManagementStore implements ManagementStore {
 
   listExtensions(resellerId: string, clientId: string | undefined, page: PageRequest) {
     const { ownerPk } = ownerKeys.extension(resellerId, '', '');
-    return this.queryOwnerIndex(
-      ExtensionSchema,
-      ownerPk,
-      clientId === undefined ? undefined : `${clientId}#`,
-      page,
+    const prefix = clientId === undefined ? undefined : `${clientId}#`;
+    return this.queryOwnerIndex(ExtensionSchema, ownerPk, prefix, page);
+  }
+
+  async getSite(siteId: string): Promise<Site | undefined> {
+    if (!this.#siteIds.includes(siteId)) return undefined;
+    return (await this.parsed(SiteSchema, keys.site(siteId))) ?? SiteSchema.parse({ siteId });
+  }
+
+  async listSites(): Promise<Site[]> {
+    return Promise.all(
+      this.#siteIds.map(async (siteId) => (await this.getSite(siteId)) ?? SiteSchema.parse({ siteId })),
     );
   }
 
-  async getCallNowIdPointer(callNowId: string): Promise<CallNowIdPointer | undefined> {
-    const parsed = CallNowIdRecordSchema.safeParse(await this.get(keys.callNowId(callNowId)));
+  async putSiteAllocations(site: Site): Promise<void> {
+    const condition: Condition =
+      site.revision === 0
+        ? { ConditionExpression: 'attribute_not_exists(revision)' }
+        : {
+            ConditionExpression: 'revision = :expected',
+            ExpressionAttributeValues: { ':expected': site.revision },
+          };
+    await this.write(
+      {
+        ...keys.site(site.siteId),
+        siteId: site.siteId,
+        allocations: site.allocations,
+        revision: site.revision + 1,
+      },
+      condition,
+      () => new ConcurrentChangeError(`site ${site.siteId}`),
+    );
+  }
+
+  async getExtensionNumber(siteId: string, number: string): Promise<ExtensionNumberClaim | undefined> {
+    const parsed = ExtensionNumberRecordSchema.safeParse(
+      await this.#items.get(keys.extensionNumber(siteId, number)),
+    );
     return parsed.success ? parsed.data : undefined;
   }
 
-  async claimCallNowId(pointer: CallNowIdPointer, reclaimableFrom?: string): Promise<'claimed' | 'taken'> {
-    const values: Item = { ':extension': pointer.extensionId };
-    let condition = 'attribute_not_exists(pk) OR extensionId = :extension';
-    if (reclaimableFrom !== undefined) {
-      condition += ' OR extensionId = :orphan';
-      values[':orphan'] = reclaimableFrom;
-    }
-    try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.callNowId(pointer.callNowId), ...pointer },
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return 'claimed';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'taken';
-      throw error;
-    }
+  claimExtensionNumber(claim: ExtensionNumberClaim, reclaimableFrom?: string) {
+    return this.#items.claimFor(
+      keys.extensionNumber(claim.siteId, claim.number),
+      { ...claim },
+      reclaimableFrom,
+    );
   }
 
-  async releaseCallNowId(callNowId: string, extensionId: string): Promise<void> {
-    try {
-      await this.documents.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.callNowId(callNowId),
-          ConditionExpression: 'extensionId = :extension',
-          ExpressionAttributeValues: { ':extension': extensionId },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+  releaseExtensionNumber(siteId: string, number: string, extensionId: string) {
+    return this.#items.releaseFor(keys.extensionNumber(siteId, number), extensionId);
   }
 
-  async getApiKey(keyId: string) {
+  async listExtensionNumbers(siteId: string, { first, last }: { first: string; last: string }) {
+    const claims: ExtensionNumberClaim[] = [];
+    let startKey: Item | undefined;
+    do {
+      const result = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+          ExpressionAttributeValues: {
+            ':pk': keys.extensionNumber(siteId, first).pk,
+            ':first': extensionNumberSortKey(first),
+            ':last': extensionNumberSortKey(last),
+          },
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      claims.push(...(result.Items ?? []).map((item) => ExtensionNumberRecordSchema.parse(item)));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return claims;
+  }
+
+  async getCallNowIdPointer(callNowId: string): Promise<CallNowIdPointer | undefined> {
+    const parsed = CallNowIdRecordSchema.safeParse(await this.#items.get(keys.callNowId(callNowId)));
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  claimCallNowId(pointer: CallNowIdPointer, reclaimableFrom?: string) {
+    return this.#items.claimFor(keys.callNowId(pointer.callNowId), { ...pointer }, reclaimableFrom);
+  }
+
+  releaseCallNowId(callNowId: string, extensionId: string) {
+    return this.#items.releaseFor(keys.callNowId(callNowId), extensionId);
+  }
+
+  getApiKey(keyId: string) {
     return this.parsed(ApiKeyRecordSchema, keys.apiKey(keyId));
   }
 
   async createApiKey(key: ApiKeyRecord) {
-    await this.createItem(
+    await this.create(
       { ...keys.apiKey(key.keyId), ...ownerKeys.apiKey(key.keyId), ...key },
       `API key ${key.keyId}`,
     );
   }
 
-  async deleteApiKey(keyId: string): Promise<boolean> {
-    try {
-      await this.documents.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.apiKey(keyId),
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  deleteApiKey(keyId: string): Promise<boolean> {
+    return this.#items.deleteIf(keys.apiKey(keyId), MUST_EXIST);
   }
 
   listApiKeys(page: PageRequest) {
-    return this.queryOwnerIndex(ApiKeyRecordSchema, 'APIKEYS', undefined, page);
+    return this.queryOwnerIndex(ApiKeyRecordSchema, ownerKeys.apiKey('').ownerPk, undefined, page);
   }
 
   hit(check: LimitCheck, nowMs: number): Promise<LimitOutcome> {
@@ -259,68 +291,30 @@ export class DynamoManagementStore implements ManagementStore {
     return readCounter(this.documents, this.tableName, check, nowMs);
   }
 
-  private resellerItem(reseller: Reseller): Item {
-    return { ...keys.reseller(reseller.resellerId), ...ownerKeys.reseller(reseller.resellerId), ...reseller };
-  }
-
-  private clientItem(client: Client): Item {
-    return {
-      ...keys.client(client.clientId),
-      ...ownerKeys.client(client.resellerId, client.clientId),
-      ...client,
-    };
-  }
-
-  private extensionItem(extension: Extension): Item {
-    const { resellerId, clientId, extensionId } = extension;
-    return {
-      ...keys.extension(extensionId),
-      ...ownerKeys.extension(resellerId, clientId, extensionId),
-      ...extension,
-    };
-  }
-
-  private async get(key: Key): Promise<Item | undefined> {
-    const { Item } = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: key }));
-    return Item;
-  }
-
   private async parsed<T>(schema: z.ZodMiniType<T>, key: Key): Promise<T | undefined> {
-    const item = await this.get(key);
+    const item = await this.#items.get(key);
     return item ? schema.parse(item) : undefined;
   }
 
-  private async conditionalPut(
-    item: Item,
-    condition: { ConditionExpression: string; ExpressionAttributeValues?: Item },
-    failure: () => Error,
-  ): Promise<void> {
-    try {
-      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: item, ...condition }));
-    } catch (error) {
-      if (isConditionFailure(error)) throw failure();
+  private async write(item: Item, condition: Condition, failure: () => Error): Promise<void> {
+    if (!(await this.#items.putIf(item, condition))) throw failure();
+  }
+
+  private create(item: Item, what: string) {
+    return this.write(item, MUST_NOT_EXIST, () => new RecordExistsError(what));
+  }
+
+  private replace(item: Item, what: string) {
+    return this.write(item, MUST_EXIST, () => new ConcurrentChangeError(what));
+  }
+
+  /** Read once per container; a failed read is tried again on the next list. */
+  private signingKey(): Promise<Uint8Array> {
+    this.#signingKey ??= readSigningKey(this.documents, this.tableName).catch((error: unknown) => {
+      this.#signingKey = undefined;
       throw error;
-    }
-  }
-
-  private createItem(item: Item, what: string) {
-    return this.conditionalPut(
-      item,
-      { ConditionExpression: 'attribute_not_exists(pk)' },
-      () => new RecordExistsError(what),
-    );
-  }
-
-  private replaceItem(item: Item, what: string) {
-    return this.conditionalPut(
-      item,
-      { ConditionExpression: 'attribute_exists(pk)' },
-      () => new ConcurrentChangeError(what),
-    );
-  }
-
-  private async delete(key: Key): Promise<void> {
-    await this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
+    });
+    return this.#signingKey;
   }
 
   private async queryOwnerIndex<T>(
@@ -329,8 +323,8 @@ export class DynamoManagementStore implements ManagementStore {
     ownerSkPrefix: string | undefined,
     { limit, cursor }: PageRequest,
   ): Promise<Page<T>> {
-    const startKey = decodeCursor(cursor);
-    if (cursor && !startKey) throw new InvalidCursorError();
+    const list = `${ownerPk}\n${ownerSkPrefix ?? ''}`;
+    const startKey = cursor ? decodeCursor(await this.signingKey(), list, cursor, this.#nowMs()) : undefined;
     const { ownerIndex } = TABLE_KEYS;
     const result = await this.documents.send(
       new QueryCommand({
@@ -349,7 +343,28 @@ export class DynamoManagementStore implements ManagementStore {
       }),
     );
     const items = (result.Items ?? []).map((item) => schema.parse(item));
-    const nextCursor = encodeCursor(result.LastEvaluatedKey);
-    return nextCursor ? { items, nextCursor } : { items };
+    if (!result.LastEvaluatedKey) return { items };
+    return {
+      items,
+      nextCursor: encodeCursor(await this.signingKey(), list, result.LastEvaluatedKey, this.#nowMs()),
+    };
   }
 }
+
+const resellerItem = (reseller: Reseller): Item => ({
+  ...keys.reseller(reseller.resellerId),
+  ...ownerKeys.reseller(reseller.resellerId),
+  ...reseller,
+});
+
+const clientItem = (client: Client): Item => ({
+  ...keys.client(client.clientId),
+  ...ownerKeys.client(client.resellerId, client.clientId),
+  ...client,
+});
+
+const extensionItem = (extension: Extension): Item => ({
+  ...keys.extension(extension.extensionId),
+  ...ownerKeys.extension(extension.resellerId, extension.clientId, extension.extensionId),
+  ...extension,
+});

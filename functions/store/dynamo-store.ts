@@ -1,5 +1,4 @@
 // The CallNow store on DynamoDB: one table, single-item conditional writes, no transactions.
-import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -17,6 +16,7 @@ import {
   type CallRequest,
   CallRequestSchema,
   ClientSchema,
+  callNowKey,
   type ExtensionPresenceRecord,
   ExtensionPresenceRecordSchema,
   ExtensionSchema,
@@ -33,6 +33,7 @@ import {
 import type { LimitCheck, LimitOutcome } from '../domain/rate-limits.ts';
 import { hitCounter, unhitCounter } from './counters.ts';
 import { CallNowIdRecordSchema, DestinationHoldRecordSchema, keys, ShieldRecordSchema } from './records.ts';
+import { readSigningKey } from './signing-key.ts';
 
 type Key = { pk: string; sk: string };
 
@@ -87,7 +88,7 @@ export class DynamoCallNowStore implements CallNowStore {
     const extension = ExtensionSchema.safeParse(find(keys.extension(extensionId)));
     if (!server || !reseller.success || !client.success || !extension.success) return undefined;
     // A pointer left behind by a CallNow ID change must not lead to the extension.
-    if (extension.data.callNow.callNowId !== callNowId) return undefined;
+    if (callNowKey(extension.data.callNow.callNowId) !== callNowKey(callNowId)) return undefined;
     const target = {
       server,
       reseller: reseller.data,
@@ -274,24 +275,8 @@ export class DynamoCallNowStore implements CallNowStore {
     }
   }
 
-  async formSigningKey(): Promise<Uint8Array> {
-    const stored = await this.get(keys.formSigningKey());
-    if (typeof stored?.key === 'string') return Buffer.from(stored.key, 'base64');
-    const key = randomBytes(32);
-    try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.formSigningKey(), key: key.toString('base64') },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return key;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Another container made it first: use theirs.
-      return this.formSigningKey();
-    }
+  formSigningKey(): Promise<Uint8Array> {
+    return readSigningKey(this.documents, this.tableName);
   }
 
   private putHold(hold: DestinationHold, condition: string, values?: Record<string, unknown>) {

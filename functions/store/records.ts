@@ -1,12 +1,23 @@
 // Where each record lives in the one table.
 import * as z from '../../contracts/zod.ts';
+import { callNowKey } from '../domain/model.ts';
 
 export const keys = {
   server: () => ({ pk: 'SERVER', sk: 'SETTINGS' }),
   reseller: (resellerId: string) => ({ pk: `RESELLER#${resellerId}`, sk: 'RESELLER' }),
   client: (clientId: string) => ({ pk: `CLIENT#${clientId}`, sk: 'CLIENT' }),
   extension: (extensionId: string) => ({ pk: `EXTENSION#${extensionId}`, sk: 'EXTENSION' }),
-  callNowId: (callNowId: string) => ({ pk: `CALLNOW#${callNowId}`, sk: 'CALLNOW' }),
+  /** Keyed by the ID's lower-case form, so that `Demo` and `demo` are one ID. */
+  callNowId: (callNowId: string) => ({ pk: `CALLNOW#${callNowKey(callNowId)}`, sk: 'CALLNOW' }),
+  site: (siteId: string) => ({ pk: `SITE#${siteId}`, sk: 'SITE' }),
+  /**
+   * Who holds an extension number on a site. A site's numbers share a partition, sorted by length then number,
+   * so that the numbers of a range are one Query.
+   */
+  extensionNumber: (siteId: string, number: string) => ({
+    pk: `EXTNUM#${siteId}`,
+    sk: extensionNumberSortKey(number),
+  }),
   callRequest: (requestId: string) => ({ pk: `REQUEST#${requestId}`, sk: 'REQUEST' }),
   presence: (siteId: string, extension: string) => ({
     pk: `PRESENCE#${siteId}#${extension}`,
@@ -16,7 +27,7 @@ export const keys = {
   /** A CAPTCHA challenge of the public page: written when shown, deleted when answered. */
   captcha: (challengeId: string) => ({ pk: `CAPTCHA#${challengeId}`, sk: 'CAPTCHA' }),
   /** Image validation forced on for a CallNow ID under attack; read with the page's chain. */
-  shield: (callNowId: string) => ({ pk: `SHIELD#${callNowId}`, sk: 'SHIELD' }),
+  shield: (callNowId: string) => ({ pk: `SHIELD#${callNowKey(callNowId)}`, sk: 'SHIELD' }),
   /** Which request holds a destination number (one call in progress per number). */
   destinationHold: (phone: string) => ({ pk: `HOLD#${phone}`, sk: 'HOLD' }),
   /** The key that signs the public form's CSRF tokens; made at first use, so it is in no template. */
@@ -24,6 +35,11 @@ export const keys = {
   /** A fixed-window counter: one item per subject and window. */
   counter: (subject: string, windowStart: number) => ({ pk: `COUNTER#${subject}`, sk: String(windowStart) }),
 };
+
+/** `03#305`: numbers of one length sort as numbers, and a range is one `BETWEEN`. */
+export function extensionNumberSortKey(number: string): string {
+  return `${String(number.length).padStart(2, '0')}#${number}`;
+}
 
 /**
  * The owner index (`byOwner`): resellers under one key; a reseller's clients; a reseller's extensions sorted by
@@ -42,6 +58,15 @@ export const ownerKeys = {
   apiKey: (keyId: string) => ({ ownerPk: 'APIKEYS', ownerSk: keyId }),
 };
 
+export const ExtensionNumberRecordSchema = z.object({
+  siteId: z.string(),
+  number: z.string(),
+  extensionId: z.string(),
+  clientId: z.string(),
+  resellerId: z.string(),
+  claimedAt: z.string(),
+});
+
 /** The CallNow ID item points at the extension and its owners, so the page loads the chain in one batch. */
 export const CallNowIdRecordSchema = z.object({
   callNowId: z.string(),
@@ -58,5 +83,6 @@ export const DestinationHoldRecordSchema = z.object({
   phone: z.string(),
   requestId: z.string(),
   callNowId: z.string(),
+  requester: z.optional(z.string()),
   heldAt: z.string(),
 });

@@ -11,6 +11,7 @@ import {
   type PublicLimits,
 } from '../../functions/domain/model.ts';
 import { generatePassword, hashPassword } from '../../functions/lib/passwords.ts';
+import { DynamoManagementStore } from '../../functions/store/dynamo-management-store.ts';
 import { keys, ownerKeys } from '../../functions/store/records.ts';
 
 export const DEMO_CALLNOW_ID = 'demo';
@@ -29,12 +30,13 @@ export function demoTarget(
 ): CallNowTarget {
   return {
     server: { ...DEFAULT_SERVER_SETTINGS, callApiEnabled: true, adminPasswordHash, publicLimits },
-    reseller: { resellerId: 'demo-reseller', name: 'Demo Reseller', callApiManagement: true },
+    reseller: { resellerId: 'demo-reseller', name: 'Demo Reseller', callApiManagement: true, callerIds: [] },
     client: {
       clientId: 'demo-client',
       resellerId: 'demo-reseller',
       name: 'Demo Client',
       callApiManagement: true,
+      callerIds: [],
     },
     extension: {
       extensionId: 'demo-101',
@@ -58,7 +60,10 @@ export function demoTarget(
   };
 }
 
-/** Writes a CallNow ID's whole chain: server settings, reseller, client, extension and the CallNow ID pointer. */
+/**
+ * Writes a CallNow ID's whole chain: server settings, reseller, client, extension, the CallNow ID pointer and the
+ * extension's number claim.
+ */
 export async function writeTarget(
   documents: DynamoDBDocumentClient,
   tableName: string,
@@ -82,6 +87,15 @@ export async function writeTarget(
       clientId: client.clientId,
       resellerId: reseller.resellerId,
     },
+    {
+      ...keys.extensionNumber(extension.siteId, extension.number),
+      siteId: extension.siteId,
+      number: extension.number,
+      extensionId: extension.extensionId,
+      clientId: client.clientId,
+      resellerId: reseller.resellerId,
+      claimedAt: new Date().toISOString(),
+    },
   ];
   for (const item of items) await documents.send(new PutCommand({ TableName: tableName, Item: item }));
 }
@@ -94,6 +108,19 @@ export async function seedDemo(
   publicLimits?: PublicLimits,
 ): Promise<{ username: string; password: string }> {
   const password = generatePassword();
-  await writeTarget(documents, tableName, demoTarget(siteId, await hashPassword(password), publicLimits));
+  const target = demoTarget(siteId, await hashPassword(password), publicLimits);
+  await writeTarget(documents, tableName, target);
+  await giveDemoNumbers(new DynamoManagementStore(documents, tableName, { siteIds: [siteId] }), target);
   return { username: DEFAULT_ADMIN_USERNAME, password };
+}
+
+/** The demo reseller holds the site's 100-199 and hands them all to the demo client: extensions 101-199 are theirs. */
+async function giveDemoNumbers(store: DynamoManagementStore, { reseller, client, extension }: CallNowTarget) {
+  const site = await store.getSite(extension.siteId);
+  if (!site || site.allocations.length > 0) return;
+  const numbers = { first: '100', last: '199', resellerId: reseller.resellerId };
+  await store.putSiteAllocations({
+    ...site,
+    allocations: [numbers, { ...numbers, clientId: client.clientId }],
+  });
 }

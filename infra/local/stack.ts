@@ -93,7 +93,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const clock = { now: () => new Date() };
     const publicHandler = createPublicHandler({ store, queue, clock, newRequestId: randomUUID });
     const managementHandler = createManagementHandler({
-      management: new DynamoManagementStore(documents, tableName),
+      management: new DynamoManagementStore(documents, tableName, { siteIds: [siteId] }),
       store,
       queue,
       clock,

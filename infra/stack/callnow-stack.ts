@@ -1,9 +1,10 @@
 // The CallNow stack: the table, the queues, the functions, the HTTP API, the connectors' identities, and what
 // operators watch (alarms, dashboard) and may add (alarm notifications, a custom domain, a WAF).
 
-import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -53,6 +54,8 @@ export class CallNowStack extends Stack {
   public readonly api: CallNowHttpApi;
   /** CloudFront with AWS WAF in front of the API, when the `waf` setting is on. */
   public readonly firewall: CallNowFirewall | undefined;
+  /** With `waf`: the header value CloudFront adds to every request, and the functions require. */
+  public readonly originVerifySecret: secretsmanager.Secret | undefined;
   /** Where alarms notify, when `alarmEmail` or `alarmTopicArn` is set. */
   public readonly alarmTopic: sns.ITopic | undefined;
   public readonly alarms: CallNowAlarms;
@@ -73,15 +76,17 @@ export class CallNowStack extends Stack {
 
     const sites = new Map<string, CallNowSite>();
     for (const siteId of props.siteIds) {
-      sites.set(
+      const site = new CallNowSite(this, `Site${siteConstructName(siteId)}`, {
         siteId,
-        new CallNowSite(this, `Site${siteConstructName(siteId)}`, {
-          siteId,
-          callEventsQueue: this.callEvents.queue,
-        }),
-      );
+        callEventsQueue: this.callEvents.queue,
+      });
+      sites.set(siteId, site);
     }
     this.sites = sites;
+
+    const { waf, customDomain } = settings;
+    // With the WAF on, the API takes requests only from the distribution, which proves itself with this header.
+    this.originVerifySecret = waf ? this.createOriginVerifySecret() : undefined;
 
     const callRequestsQueueUrls = Object.fromEntries(
       [...sites].map(([siteId, site]) => [siteId, site.callRequests.queue.queueUrl]),
@@ -89,6 +94,9 @@ export class CallNowStack extends Stack {
     const callRequestsEnvironment = {
       [FUNCTION_ENV.tableName]: this.table.table.tableName,
       [FUNCTION_ENV.callRequestsQueueUrls]: this.toJsonString(callRequestsQueueUrls),
+      ...(this.originVerifySecret
+        ? { [FUNCTION_ENV.originVerifySecret]: this.originVerifySecret.secretValue.unsafeUnwrap() }
+        : {}),
     };
     this.publicFunction = new CallNowFunction(this, 'PublicFunction', {
       entry: 'functions/public/handler.ts',
@@ -136,7 +144,6 @@ export class CallNowStack extends Stack {
       }),
     );
 
-    const { waf, customDomain } = settings;
     this.api = new CallNowHttpApi(this, 'Api', {
       publicFunction: this.publicFunction.function,
       managementFunction: this.managementFunction.function,
@@ -147,13 +154,15 @@ export class CallNowStack extends Stack {
       // With the WAF on, CloudFront holds the domain and reaches the API on its execute-api name.
       ...(customDomain && !waf ? { customDomain } : {}),
     });
-    this.firewall = waf
-      ? new CallNowFirewall(this, 'Firewall', {
-          apiEndpointHost: this.api.endpointHost,
-          waf,
-          ...(customDomain ? { customDomain } : {}),
-        })
-      : undefined;
+    this.firewall =
+      waf && this.originVerifySecret
+        ? new CallNowFirewall(this, 'Firewall', {
+            apiEndpointHost: this.api.endpointHost,
+            waf,
+            originVerifySecret: this.originVerifySecret,
+            ...(customDomain ? { customDomain } : {}),
+          })
+        : undefined;
     this.publicUrl = this.firewall?.url ?? this.api.url;
 
     this.alarmTopic = this.createAlarmTopic(settings);
@@ -192,6 +201,21 @@ export class CallNowStack extends Stack {
     });
 
     this.addOutputs();
+  }
+
+  private createOriginVerifySecret(): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'OriginVerifySecret', {
+      description:
+        'CallNow: the header value CloudFront adds to every request, so that the API takes no other',
+      generateSecretString: { excludePunctuation: true, passwordLength: 48 },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'CloudFront and the functions read this value when the stack deploys (a dynamic reference): a rotation ' +
+        'would not reach them. Rotate it by deploying after `aws secretsmanager put-secret-value`.',
+    });
+    return secret;
   }
 
   /** Only SendMessage: grantSendMessages would add GetQueueAttributes and GetQueueUrl, which it never calls. */

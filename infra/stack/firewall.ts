@@ -5,8 +5,10 @@ import { Aws, CfnRule, Duration, Fn, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { ORIGIN_VERIFY_HEADER } from '../../functions/http/edge.ts';
 import type { CustomDomain, WafSettings } from './settings.ts';
 
 /** CloudFront-scope web ACLs exist only in us-east-1. */
@@ -16,6 +18,8 @@ export interface CallNowFirewallProps {
   /** The host name of the HTTP API's execute-api endpoint, CloudFront's origin. */
   readonly apiEndpointHost: string;
   readonly waf: WafSettings;
+  /** Its value goes with every request to the API as ORIGIN_VERIFY_HEADER; the functions refuse any without it. */
+  readonly originVerifySecret: secretsmanager.Secret;
   /**
    * Serve the distribution on this domain; its certificate must be in us-east-1, as CloudFront requires.
    * @default the distribution's *.cloudfront.net name
@@ -51,7 +55,7 @@ export class CallNowFirewall extends Construct {
       cookieBehavior: cloudfront.CacheCookieBehavior.none(),
     });
     // Not the viewer's Host: execute-api answers only to its own name. CloudFront-Viewer-Address carries the
-    // visitor's address, since the API then sees CloudFront's.
+    // visitor's address, since the API then sees CloudFront's; Sec-Fetch-Site tells the page's own posts.
     const originRequestPolicy = new cloudfront.OriginRequestPolicy(this, 'OriginRequestPolicy', {
       comment: 'CallNow: the viewer headers the functions read, and the viewer address',
       headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(
@@ -61,6 +65,7 @@ export class CallNowFirewall extends Construct {
         'Origin',
         'Referer',
         'User-Agent',
+        'Sec-Fetch-Site',
         'CloudFront-Viewer-Address',
       ),
       queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
@@ -75,6 +80,7 @@ export class CallNowFirewall extends Construct {
         origin: new origins.HttpOrigin(props.apiEndpointHost, {
           protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
           originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+          customHeaders: { [ORIGIN_VERIFY_HEADER]: props.originVerifySecret.secretValue.unsafeUnwrap() },
         }),
         allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,

@@ -8,6 +8,8 @@ import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ORIGIN_VERIFY_HEADER } from '../../functions/http/edge.ts';
+import { FUNCTION_ENV } from '../../infra/resources.ts';
 import { CallNowStack } from '../../infra/stack/callnow-stack.ts';
 import { WEB_ACL_REGION } from '../../infra/stack/firewall.ts';
 import { CALL_REQUEST_ROUTE_KEY } from '../../infra/stack/http-api.ts';
@@ -184,6 +186,7 @@ describe('the WAF', () => {
     const config = policy?.Properties.OriginRequestPolicyConfig as { HeadersConfig: { Headers: string[] } };
     const headers = config.HeadersConfig.Headers;
     expect(headers).toContain('CloudFront-Viewer-Address');
+    expect(headers).toContain('Sec-Fetch-Site');
     expect(headers).toContain('Content-Type');
     expect(headers.map((header) => header.toLowerCase())).not.toContain('host');
   });
@@ -237,9 +240,42 @@ describe('the WAF', () => {
     });
   });
 
-  it('is off by default: no CloudFront, no web ACL', () => {
+  it('proves each request came through CloudFront with a generated secret header the functions require', () => {
+    const secret = created.originVerifySecret;
+    expect(secret).toBeDefined();
+    createdTemplate.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 48, ExcludePunctuation: true }),
+    });
+    const reference = {
+      'Fn::Join': [
+        '',
+        ['{{resolve:secretsmanager:', cfn(created, secret?.secretArn ?? ''), ':SecretString:::}}'],
+      ],
+    };
+    createdTemplate.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Origins: [
+          Match.objectLike({
+            OriginCustomHeaders: [{ HeaderName: ORIGIN_VERIFY_HEADER, HeaderValue: reference }],
+          }),
+        ],
+      }),
+    });
+    for (const callNowFunction of [created.publicFunction, created.managementFunction]) {
+      createdTemplate.hasResourceProperties('AWS::Lambda::Function', {
+        Description: Match.stringLikeRegexp(
+          callNowFunction === created.publicFunction ? 'public' : 'management',
+        ),
+        Environment: { Variables: Match.objectLike({ [FUNCTION_ENV.originVerifySecret]: reference }) },
+      });
+    }
+  });
+
+  it('is off by default: no CloudFront, no web ACL, and the functions take requests straight', () => {
     existingTemplate.resourceCountIs('AWS::CloudFront::Distribution', 0);
     existingTemplate.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    existingTemplate.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(JSON.stringify(existingTemplate.toJSON())).not.toContain(FUNCTION_ENV.originVerifySecret);
   });
 });
 
@@ -268,13 +304,15 @@ describe('cdk-nag with every option', () => {
     expect(new AwsSolutionsChecks().validateScope(app).violations).toEqual([]);
   });
 
-  it('is acknowledged, besides the API routes, only for CloudFront choices, each with a reason', () => {
+  it('is acknowledged, besides the API routes, only for CloudFront choices and its secret, each with a reason', () => {
     const found = acknowledgments(app).filter(({ id }) => id !== 'AwsSolutions-APIG4');
     const at = (stack: CallNowStack) => `${stack.firewall?.distribution.node.path}`;
     expect(found.map(({ path, id }) => `${path} ${id}`).sort()).toEqual(
       [
         `${at(created)} AwsSolutions-CFR1`,
         `${at(created)} AwsSolutions-CFR3`,
+        `${created.originVerifySecret?.node.path} AwsSolutions-SMG4`,
+        `${existingWebAcl.originVerifySecret?.node.path} AwsSolutions-SMG4`,
         `${at(existingWebAcl)} AwsSolutions-CFR1`,
         `${at(existingWebAcl)} AwsSolutions-CFR3`,
         // Only without a custom domain is CloudFront's default certificate, and its TLS floor, in use.

@@ -1,7 +1,9 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallRequest } from '../../functions/domain/model.ts';
+import { ConcurrentChangeError } from '../../functions/domain/management-errors.ts';
+import type { CallRequest, Site } from '../../functions/domain/model.ts';
 import { RequestExistsError } from '../../functions/domain/ports.ts';
+import { DynamoManagementStore } from '../../functions/store/dynamo-management-store.ts';
 import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
 import { keys } from '../../functions/store/records.ts';
 import { writeTarget } from '../../infra/local/seed.ts';
@@ -181,6 +183,28 @@ describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
     expect(await store.claimDestination(hold('next'))).not.toBe('claimed');
   });
 
+  it('keeps who asked with the hold, and a hold written before that was kept reads without it', async () => {
+    const hold = {
+      phone: '+12025550178',
+      requestId: 'asked',
+      callNowId: 'demo',
+      requester: 'key#k1',
+      heldAt: CREATED_AT,
+    };
+    expect(await store.claimDestination(hold)).toBe('claimed');
+    expect(
+      await store.claimDestination({ ...hold, requestId: 'other', requester: 'visitor#198.51.100.1' }),
+    ).toEqual(hold);
+    const { requester: _, ...older } = { ...hold, phone: '+12025550179' };
+    expect(await store.claimDestination(older)).toBe('claimed');
+    expect(await store.claimDestination({ ...older, requestId: 'next' })).toEqual(older);
+  });
+
+  it('finds a CallNow ID whatever the case it is asked in', async () => {
+    expect((await store.getCallNowTarget('DEMO'))?.extension.extensionId).toBe('e101');
+    expect((await store.getCallNowTarget('Demo'))?.extension.extensionId).toBe('e101');
+  });
+
   it('reads a shield with the chain, in the same batch', async () => {
     await store.raiseShield('demo', '2026-11-26T11:00:00.000Z');
     expect((await store.getCallNowTarget('demo'))?.shieldedUntil).toBe('2026-11-26T11:00:00.000Z');
@@ -218,5 +242,69 @@ describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
     );
     expect((await reusing.getCallNowTarget('demo'))?.server.defaultCountry).toBe('US');
     expect((await fresh.getCallNowTarget('demo'))?.server.defaultCountry).toBe('RO');
+  });
+});
+
+describe.each(DYNAMODB_EMULATORS)('DynamoManagementStore on %s', (emulator) => {
+  let table: TestTable;
+  let store: DynamoManagementStore;
+  const claim = (extensionId: string, number = '305') => ({
+    siteId: 'hq',
+    number,
+    extensionId,
+    clientId: 'c1',
+    resellerId: 'r1',
+    claimedAt: CREATED_AT,
+  });
+
+  beforeAll(async () => {
+    table = await startTestTable(emulator);
+    store = new DynamoManagementStore(table.documents, table.tableName, { siteIds: ['hq'] });
+  });
+  afterAll(async () => table?.close());
+
+  it('gives one (site, number) to exactly one of 20 concurrent claims, and lets only its holder release it', async () => {
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, (_, index) => store.claimExtensionNumber(claim(`e${index}`))),
+    );
+    expect(claims.filter((outcome) => outcome === 'claimed')).toHaveLength(1);
+    const holder = (await store.getExtensionNumber('hq', '305'))?.extensionId ?? '';
+    expect(await store.claimExtensionNumber(claim(holder))).toBe('claimed');
+    await store.releaseExtensionNumber('hq', '305', 'not-the-holder');
+    expect(await store.getExtensionNumber('hq', '305')).toMatchObject({ extensionId: holder });
+    expect(await store.claimExtensionNumber(claim('orphan-taker'), 'someone-else')).toBe('taken');
+    expect(await store.claimExtensionNumber(claim('orphan-taker'), holder)).toBe('claimed');
+    await store.releaseExtensionNumber('hq', '305', 'orphan-taker');
+    expect(await store.getExtensionNumber('hq', '305')).toBeUndefined();
+  });
+
+  it('lists the numbers of a range, and only numbers of its length', async () => {
+    for (const number of ['399', '400', '3000', '39', '350'])
+      await store.claimExtensionNumber(claim(`n${number}`, number));
+    const inRange = await store.listExtensionNumbers('hq', { first: '300', last: '399' });
+    expect(inRange.map((found) => found.number)).toEqual(['350', '399']);
+  });
+
+  it("writes a site's allocations only over the revision it read: one of two concurrent writes wins", async () => {
+    const site: Site = { siteId: 'hq', allocations: [], revision: 0 };
+    expect(await store.getSite('hq')).toEqual(site);
+    const mine = (resellerId: string) => ({
+      ...site,
+      allocations: [{ first: '100', last: '199', resellerId }],
+    });
+    const writes = await Promise.allSettled([
+      store.putSiteAllocations(mine('r1')),
+      store.putSiteAllocations(mine('r2')),
+    ]);
+    expect(writes.filter((write) => write.status === 'fulfilled')).toHaveLength(1);
+    expect(writes.find((write) => write.status === 'rejected')).toMatchObject({
+      reason: expect.any(ConcurrentChangeError),
+    });
+    const after: Site = { ...site, revision: 1 };
+    expect(await store.getSite('hq')).toMatchObject({ siteId: 'hq', revision: 1 });
+    await expect(store.putSiteAllocations(after)).resolves.toBeUndefined();
+    await expect(store.putSiteAllocations(after)).rejects.toBeInstanceOf(ConcurrentChangeError);
+    expect(await store.getSite('elsewhere')).toBeUndefined();
+    expect((await store.listSites()).map((known) => known.siteId)).toEqual(['hq']);
   });
 });

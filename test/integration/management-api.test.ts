@@ -4,40 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCallNowPreferences } from '../../functions/domain/defaults.ts';
 import type { ManagementStore } from '../../functions/domain/management-ports.ts';
 import { DYNAMODB_EMULATORS, startEmulator, type TestEmulator } from '../support/dynamodb.ts';
-import { ADMIN_PASSWORD, basic, bearer, managementApi } from '../support/management.ts';
+import { ADMIN_PASSWORD, basic, bearer, managementApi, tree } from '../support/management.ts';
 
 type Api = ReturnType<typeof managementApi>;
 
 const { callNowId: _, ...defaults } = defaultCallNowPreferences('unused');
 const PREFERENCES = { ...defaults, allowCalls: true, message: 'Call me', ringSeconds: 20 };
-
-/** A reseller, a client and a phone-terminal extension, all with every permission on unless told otherwise. */
-async function tree(
-  api: Api,
-  { reseller = true, client = true, extension = true, type = 'phone_terminal' } = {},
-) {
-  const r = await api.call('POST', 'resellers', { body: { name: 'Reseller', callApiManagement: reseller } });
-  const c = await api.call('POST', 'clients', {
-    body: { resellerId: r.body.resellerId, name: 'Client', callApiManagement: client },
-  });
-  const e = await api.call('POST', 'extensions', {
-    body: {
-      clientId: c.body.clientId,
-      number: '101',
-      siteId: 'hq',
-      type,
-      ownerName: 'Owner',
-      callApiManagement: extension,
-      callApiAccess: extension,
-    },
-  });
-  expect([r.status, c.status, e.status]).toEqual([201, 201, 201]);
-  return {
-    resellerId: r.body.resellerId as string,
-    clientId: c.body.clientId as string,
-    extensionId: e.body.extensionId as string,
-  };
-}
 
 async function enableServer(api: Api) {
   const settings = (await api.call('GET', 'server/call-api')).body;
@@ -138,7 +110,7 @@ describe.each(DYNAMODB_EMULATORS)('management API on %s', (emulator) => {
           perCallNowId: { requests: 20, windowSeconds: 60 },
         },
         destinationPolicy: {
-          allowedCallingCodes: ['40', '373'],
+          allowedCountries: ['MD', 'RO'],
           blockedPrefixes: ['+40900'],
           allowedPrefixes: [],
           refusedNumberTypes: ['PREMIUM_RATE', 'SHARED_COST'],
@@ -215,9 +187,9 @@ describe.each(DYNAMODB_EMULATORS)('management API on %s', (emulator) => {
     });
 
     it.each([
-      ['the reseller', { reseller: false }, "reseller's Call API Management"],
-      ['the client', { client: false }, "client's Call API Management"],
-      ['the extension', { extension: false }, "extension's Call API Management"],
+      ['the reseller', { reseller: false }, 'Call API Management is off for reseller Reseller'],
+      ['the client', { client: false }, 'Call API Management is off for client Client'],
+      ['the extension', { extension: false }, 'Call API Management is off for extension 1'],
       ['a queue', { type: 'queue' }, 'only phone terminal'],
     ])(
       'refuses to enable CallNow when %s is not allowed, with a 409 naming the link',
@@ -355,7 +327,7 @@ describe.each(DYNAMODB_EMULATORS)('management API on %s', (emulator) => {
 
     it('lets only the admin set a destination policy, and applies the most specific one to the Call API', async () => {
       const ukOnly = {
-        allowedCallingCodes: ['44'],
+        allowedCountries: ['GB'],
         blockedPrefixes: [],
         allowedPrefixes: [],
         refusedNumberTypes: ['PREMIUM_RATE'],
@@ -382,7 +354,7 @@ describe.each(DYNAMODB_EMULATORS)('management API on %s', (emulator) => {
       expect((await call('+44 20 7946 0958')).status).toBe(202);
 
       await api.call('PATCH', `extensions/${own.extensionId}`, {
-        body: { destinationPolicy: { ...ukOnly, allowedCallingCodes: ['1'] } },
+        body: { destinationPolicy: { ...ukOnly, allowedCountries: ['US'] } },
       });
       expect((await call('+1 202 555 0143')).status).toBe(202);
       await api.call('PATCH', `extensions/${own.extensionId}`, { body: { destinationPolicy: null } });

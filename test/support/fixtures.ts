@@ -6,8 +6,8 @@ import type { CallNowTarget } from '../../functions/domain/model.ts';
 export function callableTarget(): CallNowTarget {
   return structuredClone({
     server: { ...DEFAULT_SERVER_SETTINGS, callApiEnabled: true },
-    reseller: { resellerId: 'r1', name: 'Reseller One', callApiManagement: true },
-    client: { clientId: 'c1', resellerId: 'r1', name: 'Client One', callApiManagement: true },
+    reseller: { resellerId: 'r1', name: 'Reseller One', callApiManagement: true, callerIds: [] },
+    client: { clientId: 'c1', resellerId: 'r1', name: 'Client One', callApiManagement: true, callerIds: [] },
     extension: {
       extensionId: 'e101',
       clientId: 'c1',

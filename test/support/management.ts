@@ -5,7 +5,10 @@ import { setAdminPassword } from '../../functions/domain/server-settings.ts';
 import { hashPassword, verifyPassword } from '../../functions/lib/passwords.ts';
 import { createManagementHandler } from '../../functions/management/routes.ts';
 import { createPublicHandler } from '../../functions/public/routes.ts';
-import { DynamoManagementStore } from '../../functions/store/dynamo-management-store.ts';
+import {
+  DynamoManagementStore,
+  type DynamoManagementStoreOptions,
+} from '../../functions/store/dynamo-management-store.ts';
 import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
 import { apiEvent, lambdaContext, structured } from './api-events.ts';
 import type { TestTable } from './dynamodb.ts';
@@ -32,8 +35,56 @@ export const basic = (username: string, password: string) =>
 export const ADMIN = basic('admin', ADMIN_PASSWORD);
 export const bearer = (key: string) => `Bearer ${key}`;
 
-export function managementApi(table: TestTable, clock: { now: () => Date } = { now: () => new Date() }) {
-  const management = new DynamoManagementStore(table.documents, table.tableName);
+let nextBlock = 0;
+
+/**
+ * A reseller, a client and a phone-terminal extension through the API, all with every permission on unless told
+ * otherwise. Each tree gets ten numbers of site hq of its own (the reseller's, handed to the client); its extension
+ * has the first.
+ */
+export async function tree(
+  api: Pick<ReturnType<typeof managementApi>, 'call'>,
+  { reseller = true, client = true, extension = true, type = 'phone_terminal' } = {},
+) {
+  const first = String(1000 + 10 * nextBlock++);
+  const numbers = {
+    extensionRanges: [{ siteId: 'hq', first, last: String(Number(first) + 9) }],
+    callerIds: [],
+  };
+  const r = await api.call('POST', 'resellers', { body: { name: 'Reseller', callApiManagement: reseller } });
+  const rn = await api.call('PUT', `resellers/${r.body.resellerId}/phone-numbers`, { body: numbers });
+  const c = await api.call('POST', 'clients', {
+    body: { resellerId: r.body.resellerId, name: 'Client', callApiManagement: client },
+  });
+  const cn = await api.call('PUT', `clients/${c.body.clientId}/phone-numbers`, { body: numbers });
+  const e = await api.call('POST', 'extensions', {
+    body: {
+      clientId: c.body.clientId,
+      number: first,
+      siteId: 'hq',
+      type,
+      ownerName: 'Owner',
+      callApiManagement: extension,
+      callApiAccess: extension,
+    },
+  });
+  const statuses = [r.status, rn.status, c.status, cn.status, e.status];
+  if (statuses.join() !== '201,200,201,200,201')
+    throw new Error(`tree: ${statuses.join()} ${JSON.stringify(e.body)}`);
+  return {
+    resellerId: r.body.resellerId as string,
+    clientId: c.body.clientId as string,
+    extensionId: e.body.extensionId as string,
+    number: first,
+  };
+}
+
+export function managementApi(
+  table: TestTable,
+  clock: { now: () => Date } = { now: () => new Date() },
+  storeOptions: DynamoManagementStoreOptions = { siteIds: ['hq'] },
+) {
+  const management = new DynamoManagementStore(table.documents, table.tableName, storeOptions);
   const store = new DynamoCallNowStore(table.documents, table.tableName);
   const sent: SiteQueueMessage[] = [];
   const queue = { send: async (message: SiteQueueMessage) => void sent.push(message) };
@@ -93,6 +144,8 @@ export function managementApi(table: TestTable, clock: { now: () => Date } = { n
     call,
     publicPage,
     sent,
+    table,
+    store,
     management,
     setPassword: (password = ADMIN_PASSWORD) => setAdminPassword(management, password, passwords),
   };

@@ -65,9 +65,24 @@ describe('requestCall', () => {
   it("tells the connector the caller ID the visitor should see: the extension's, never the visitor's own", async () => {
     const { sent, ports } = prepare((target) => {
       Object.assign(target.extension, { visitorCallerId: '+12025550199' });
+      target.reseller.callerIds = ['+12025550199'];
+      target.client.callerIds = ['+12025550199'];
     });
     await requestCall('demo', { phoneNumber: '+12025550100', sourceIp: '203.0.113.7' }, ports);
     expect(sent[0]).toMatchObject({ visitorCallerId: '+12025550199', visitor: { phone: '+12025550100' } });
+  });
+
+  it.each([
+    ['the client', 'reseller' as const],
+    ['the reseller', 'client' as const],
+  ])("falls back to the site's caller ID when %s no longer has the extension's", async (_, stillHas) => {
+    const { sent, ports } = prepare((target) => {
+      Object.assign(target.extension, { visitorCallerId: '+12025550199' });
+      target[stillHas].callerIds = ['+12025550199'];
+    });
+    await requestCall('demo', { phoneNumber: '+12025550100', sourceIp: '203.0.113.7' }, ports);
+    expect(sent[0]).toBeDefined();
+    expect(sent[0]).not.toHaveProperty('visitorCallerId');
   });
 
   it('reads numbers without a country code with the server default country', async () => {

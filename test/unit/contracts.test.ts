@@ -94,6 +94,14 @@ describe('values bound for AMI', () => {
     expect(hasControlCharacters('Zoë Ñandú 山田')).toBe(false);
   });
 
+  it('catches bidi controls and other invisible format characters, which let a name pose as another', () => {
+    for (const format of ['\u202e', '\u202a', '\u2066', '\u2069', '\u200e', '\u200b', '\ufeff', '\u00ad']) {
+      expect(hasControlCharacters(`Bob${format}ecnarG`), format).toBe(true);
+      expect(toAmiSafeText(`Bob${format}ecnarG`), format).toBe('Bob ecnarG');
+    }
+    expect(hasControlCharacters('Zoë O\u2019Brien-Ñandú 山田 👋')).toBe(false);
+  });
+
   it('bounds the length', () => {
     expect(toAmiSafeText('x'.repeat(100))).toHaveLength(40);
   });

@@ -5,6 +5,7 @@ import {
   DestinationPolicySchema,
   defaultDestinationPolicy,
   effectiveDestinationPolicy,
+  upgradeDestinationPolicy,
 } from '../../functions/domain/destination-policy.ts';
 import { type ParsedVisitorPhone, parseVisitorPhone } from '../../functions/domain/phone.ts';
 
@@ -14,7 +15,9 @@ function phone(typed: string, defaultCountry = 'RO'): ParsedVisitorPhone {
   return parsed;
 }
 
-function policy(settings: Partial<DestinationPolicy> = {}): DestinationPolicy {
+function policy(
+  settings: Partial<DestinationPolicy> & { allowedCallingCodes?: string[] } = {},
+): DestinationPolicy {
   return DestinationPolicySchema.parse(settings);
 }
 
@@ -40,7 +43,7 @@ const refusedBy = (rule: string) => ({ allowed: false, rule });
 describe('DestinationPolicySchema', () => {
   it('defaults to the default country only, no prefixes, and refuses the types that cost the caller or reach no one', () => {
     expect(DestinationPolicySchema.parse({})).toEqual({
-      allowedCallingCodes: [],
+      allowedCountries: [],
       blockedPrefixes: [],
       allowedPrefixes: [],
       refusedNumberTypes: ['PREMIUM_RATE', 'SHARED_COST', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'],
@@ -48,9 +51,9 @@ describe('DestinationPolicySchema', () => {
     expect(defaultDestinationPolicy()).toEqual(DestinationPolicySchema.parse({}));
   });
 
-  it('accepts calling codes of 1 to 3 digits and E.164 prefixes of 1 to 15 digits', () => {
+  it('accepts country codes and E.164 prefixes of 1 to 15 digits', () => {
     const settings = {
-      allowedCallingCodes: ['1', '44', '380'],
+      allowedCountries: ['US', 'GB', 'UA'],
       blockedPrefixes: ['+1900', '+4'],
       allowedPrefixes: ['+123456789012345'],
       refusedNumberTypes: ['PREMIUM_RATE', 'FIXED_LINE_OR_MOBILE'],
@@ -59,6 +62,9 @@ describe('DestinationPolicySchema', () => {
   });
 
   it.each([
+    ['a lower-case country', { allowedCountries: ['us'] }],
+    ['a three-letter country', { allowedCountries: ['USA'] }],
+    ['a country without a numbering plan', { allowedCountries: ['XX'] }],
     ['a calling code with +', { allowedCallingCodes: ['+1'] }],
     ['a calling code of 4 digits', { allowedCallingCodes: ['1234'] }],
     ['an empty calling code', { allowedCallingCodes: [''] }],
@@ -68,6 +74,7 @@ describe('DestinationPolicySchema', () => {
     ['a prefix of 16 digits', { allowedPrefixes: ['+1234567890123456'] }],
     ['an unknown number type', { refusedNumberTypes: ['SATELLITE'] }],
     ['301 calling codes', { allowedCallingCodes: Array.from({ length: 301 }, () => '1') }],
+    ['301 countries', { allowedCountries: Array.from({ length: 301 }, () => 'US') }],
     ['201 blocked prefixes', { blockedPrefixes: Array.from({ length: 201 }, () => '+1') }],
     ['201 allowed prefixes', { allowedPrefixes: Array.from({ length: 201 }, () => '+1') }],
   ])('refuses %s', (_, settings) => {
@@ -76,11 +83,25 @@ describe('DestinationPolicySchema', () => {
 
   it('accepts the most entries allowed', () => {
     const settings = {
-      allowedCallingCodes: Array.from({ length: 300 }, (_, i) => String(i + 1)),
+      allowedCountries: Array.from({ length: 300 }, () => 'GB'),
       blockedPrefixes: Array.from({ length: 200 }, (_, i) => `+${i + 1}`),
       allowedPrefixes: Array.from({ length: 200 }, (_, i) => `+${i + 1}`),
     };
     expect(DestinationPolicySchema.safeParse(settings).success).toBe(true);
+  });
+
+  it('reads the replaced allowedCallingCodes as every country that shares each code, and names them', () => {
+    const read = upgradeDestinationPolicy({ ...policy(), allowedCallingCodes: ['1', '44'] });
+    expect(read.policy.allowedCountries).toEqual(
+      expect.arrayContaining(['US', 'CA', 'JM', 'AG', 'BS', 'PR', 'GB', 'GG', 'IM', 'JE']),
+    );
+    expect(read.policy).not.toHaveProperty('allowedCallingCodes');
+    expect(read.notice).toContain('allowedCountries');
+    expect(read.notice).toContain('JM');
+    expect(policy({ allowedCallingCodes: ['44'] }).allowedCountries).toEqual(['GB', 'GG', 'IM', 'JE']);
+    expect(upgradeDestinationPolicy(policy({ allowedCountries: ['US'] }))).toEqual({
+      policy: policy({ allowedCountries: ['US'] }),
+    });
   });
 });
 
@@ -109,14 +130,14 @@ describe('checkDestination', () => {
     });
 
     it('refuses numbers of other countries', () => {
-      expect(checkDestination(LONDON_FIXED, defaults, 'RO')).toEqual(refusedBy('calling_code'));
-      expect(checkDestination(BUCHAREST_FIXED, defaults, 'GB')).toEqual(refusedBy('calling_code'));
-      expect(checkDestination(US_NUMBER, defaults, 'RO')).toEqual(refusedBy('calling_code'));
+      expect(checkDestination(LONDON_FIXED, defaults, 'RO')).toEqual(refusedBy('country'));
+      expect(checkDestination(BUCHAREST_FIXED, defaults, 'GB')).toEqual(refusedBy('country'));
+      expect(checkDestination(US_NUMBER, defaults, 'RO')).toEqual(refusedBy('country'));
     });
 
     it("refuses the other countries sharing the default country's calling code", () => {
-      expect(checkDestination(JAMAICAN_FIXED, defaults, 'US')).toEqual(refusedBy('calling_code'));
-      expect(checkDestination(JAMAICAN_FIXED, policy({ allowedCallingCodes: ['1'] }), 'US')).toEqual(allowed);
+      expect(checkDestination(JAMAICAN_FIXED, defaults, 'US')).toEqual(refusedBy('country'));
+      expect(checkDestination(JAMAICAN_FIXED, policy({ allowedCountries: ['JM'] }), 'US')).toEqual(allowed);
     });
 
     it('allows VoIP numbers', () => {
@@ -124,7 +145,7 @@ describe('checkDestination', () => {
     });
 
     it('refuses every number when the default country is unknown to the numbering plans', () => {
-      expect(checkDestination(BUCHAREST_FIXED, defaults, 'XX')).toEqual(refusedBy('calling_code'));
+      expect(checkDestination(BUCHAREST_FIXED, defaults, 'XX')).toEqual(refusedBy('country'));
     });
   });
 
@@ -136,15 +157,38 @@ describe('checkDestination', () => {
     ).toEqual(refusedBy('unknown_type'));
   });
 
-  it('allows the listed calling codes instead of the default country', () => {
-    const ukAndUs = policy({ allowedCallingCodes: ['44', '1'] });
+  it('allows the listed countries instead of the default country', () => {
+    const ukAndUs = policy({ allowedCountries: ['GB', 'US'] });
     expect(checkDestination(LONDON_FIXED, ukAndUs, 'RO')).toEqual(allowed);
     expect(checkDestination(US_NUMBER, ukAndUs, 'RO')).toEqual(allowed);
-    expect(checkDestination(BUCHAREST_FIXED, ukAndUs, 'RO')).toEqual(refusedBy('calling_code'));
+    expect(checkDestination(BUCHAREST_FIXED, ukAndUs, 'RO')).toEqual(refusedBy('country'));
+  });
+
+  it.each([
+    ['Antigua', '+1 268 460 1234'],
+    ['the Cayman Islands', '+1 345 949 1234'],
+    ['Dominica', '+1 767 448 1234'],
+    ['the Dominican Republic', '+1 809 221 1234'],
+    ['Trinidad', '+1 868 621 1234'],
+    ['the Isle of Man', '+44 1624 612345'],
+    ['Jersey', '+44 1534 612345'],
+    ['a Jersey mobile', '+44 7797 712345'],
+  ])('does not let the US and the UK in %s, which shares their calling codes', (_, number) => {
+    expect(checkDestination(phone(number), policy({ allowedCountries: ['US', 'GB'] }), 'US')).toEqual(
+      refusedBy('country'),
+    );
+  });
+
+  it('refuses a non-geographic number unless a prefix allows it', () => {
+    const freephone = phone('+800 1234 5678');
+    expect(freephone.country).toBeUndefined();
+    expect(checkDestination(freephone, policy({ refusedNumberTypes: [] }), 'RO')).toEqual(
+      refusedBy('country'),
+    );
   });
 
   it('refuses a blocked prefix in an allowed country', () => {
-    const noJamaica = policy({ allowedCallingCodes: ['1'], blockedPrefixes: ['+1876', '+1900'] });
+    const noJamaica = policy({ allowedCountries: ['US', 'JM'], blockedPrefixes: ['+1876', '+1900'] });
     expect(checkDestination(JAMAICAN_FIXED, noJamaica, 'US')).toEqual(refusedBy('blocked_prefix'));
     expect(checkDestination(US_NUMBER, noJamaica, 'US')).toEqual(allowed);
   });
@@ -164,7 +208,7 @@ describe('checkDestination', () => {
   it('allows an allowed prefix outside the allowed countries', () => {
     const withLondon = policy({ allowedPrefixes: ['+1555', '+4420'] });
     expect(checkDestination(LONDON_FIXED, withLondon, 'RO')).toEqual(allowed);
-    expect(checkDestination(phone('+44 161 496 0000'), withLondon, 'RO')).toEqual(refusedBy('calling_code'));
+    expect(checkDestination(phone('+44 161 496 0000'), withLondon, 'RO')).toEqual(refusedBy('country'));
   });
 
   it('does not let an allowed prefix override a refused type', () => {
@@ -183,8 +227,8 @@ describe('checkDestination', () => {
 });
 
 describe('effectiveDestinationPolicy', () => {
-  const server = policy({ allowedCallingCodes: ['40'], blockedPrefixes: ['+4090'] });
-  const client = policy({ allowedCallingCodes: ['44'] });
+  const server = policy({ allowedCountries: ['RO'], blockedPrefixes: ['+4090'] });
+  const client = policy({ allowedCountries: ['GB'] });
   const extension = policy({ allowedPrefixes: ['+4420'], refusedNumberTypes: [] });
 
   it('is the defaults when none is set', () => {

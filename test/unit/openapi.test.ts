@@ -62,4 +62,17 @@ describe('the OpenAPI description', () => {
       expect(answer.statusCode, `${operation.method} ${operation.path}`).toBe(401);
     }
   });
+
+  it('is served with the headers of every other answer: a JSON type, nosniff and no caching', async () => {
+    const handler = createManagementHandler({} as never);
+    const event = apiEvent('GET /api/v1/{proxy+}', { pathParameters: { proxy: 'openapi.json' } });
+    const answer = structured(await handler(event, lambdaContext));
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers).toMatchObject({
+      'content-type': 'application/json; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
+    expect(JSON.parse(answer.body ?? '')).toMatchObject({ openapi: '3.1.0' });
+  });
 });

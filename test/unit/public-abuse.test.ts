@@ -23,17 +23,33 @@ describe('destination policy', () => {
   it.each([
     ['a premium-rate number', US_PREMIUM],
     ['a number abroad (only the server country by default)', UK_LANDLINE],
-  ])('refuses %s with a 422 that does not say which rule, writing and sending nothing', async (_, phone) => {
-    const harness = publicHarness();
-    const response = await harness.postJson({ phoneNumber: phone });
-    expect(response.statusCode).toBe(422);
-    expect(errorOf(response)).toEqual({
-      code: 'number_not_allowed',
-      message: 'this number cannot be called from this page',
-      fields: { phoneNumber: ['this number cannot be called from this page'] },
+  ])(
+    "refuses %s with a 422 that does not say which rule, writing and sending nothing but the visitor's count",
+    async (_, phone) => {
+      const harness = publicHarness();
+      const response = await harness.postJson({ phoneNumber: phone });
+      expect(response.statusCode).toBe(422);
+      expect(errorOf(response)).toEqual({
+        code: 'number_not_allowed',
+        message: 'this number cannot be called from this page',
+        fields: { phoneNumber: ['this number cannot be called from this page'] },
+      });
+      expect(harness.store.requests.size).toBe(0);
+      expect([...harness.store.counters.keys()]).toEqual([expect.stringMatching(/^visitor#203\.0\.113\./)]);
+      expect(harness.sent).toHaveLength(0);
+    },
+  );
+
+  it("counts refused numbers against the visitor's limit, so nobody probes the policy for free", async () => {
+    const harness = publicHarness((target) => {
+      target.server.publicLimits.perVisitorAddress = { requests: 3, windowSeconds: 600 };
     });
-    expect(harness.store.requests.size).toBe(0);
-    expect(harness.store.counters.size).toBe(0);
+    const statuses = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      statuses.push((await harness.postJson({ phoneNumber: UK_LANDLINE })).statusCode);
+    }
+    expect(statuses).toEqual([422, 422, 422, 429]);
+    expect((await harness.postJson({ phoneNumber: US_NUMBER })).statusCode).toBe(429);
     expect(harness.sent).toHaveLength(0);
   });
 
@@ -70,7 +86,7 @@ describe('destination policy', () => {
 
   it('lets the extension policy win over the client and the server', async () => {
     const harness = publicHarness((target) => {
-      target.client.destinationPolicy = { ...defaultDestinationPolicy(), allowedCallingCodes: ['44'] };
+      target.client.destinationPolicy = { ...defaultDestinationPolicy(), allowedCountries: ['GB'] };
       target.extension.destinationPolicy = { ...defaultDestinationPolicy(), blockedPrefixes: ['+1202'] };
     });
     expect((await harness.postJson({ phoneNumber: US_NUMBER })).statusCode).toBe(422);
@@ -192,6 +208,20 @@ describe('one call in progress per number', () => {
     const again = await harness.postForm('phoneNumber=%2B12025550100');
     expect(again.statusCode).toBe(303);
     expect(again.headers.location).toBe('/callnow/demo/requests/req-1?lang=en');
+  });
+
+  it('does not show another visitor the request: a 409 without its id, even on the same page', async () => {
+    const harness = publicHarness();
+    const first = await harness.postJson({ phoneNumber: US_NUMBER }, { sourceIp: '198.51.100.1' });
+    for (const sourceIp of ['198.51.100.2', '2001:db8::1', '::ffff:198.51.100.3']) {
+      const response = await harness.postJson({ phoneNumber: US_NUMBER }, { sourceIp });
+      expect(response.statusCode, sourceIp).toBe(409);
+      expect(errorOf(response).code).toBe('call_in_progress');
+      expect(response.body).not.toContain(harness.json(first).requestId);
+    }
+    const mapped = await harness.postJson({ phoneNumber: US_NUMBER }, { sourceIp: '::ffff:198.51.100.1' });
+    expect(harness.json(mapped)).toEqual({ ...harness.json(first), duplicate: true });
+    expect(harness.sent).toHaveLength(1);
   });
 
   it('does not show another page its request: it answers 409 while that call is under way', async () => {

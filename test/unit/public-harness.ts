@@ -5,7 +5,7 @@ import { vi } from 'vitest';
 import type { SiteQueueMessage } from '../../contracts/messages.ts';
 import type { CaptchaRandom } from '../../functions/domain/captcha.ts';
 import { issueFormToken } from '../../functions/domain/form-tokens.ts';
-import { createPublicHandler } from '../../functions/public/routes.ts';
+import { createPublicHandler, type PublicPorts } from '../../functions/public/routes.ts';
 import { apiEvent, lambdaContext, structured } from '../support/api-events.ts';
 import { callableTarget } from '../support/fixtures.ts';
 import { MemoryStore } from '../support/memory-store.ts';
@@ -47,7 +47,10 @@ interface EventOptions {
   readonly sourceIp?: string;
 }
 
-export function publicHarness(change: (target: Target) => void = () => {}) {
+export function publicHarness(
+  change: (target: Target) => void = () => {},
+  ports: Pick<PublicPorts, 'edge'> = {},
+) {
   const store = new MemoryStore();
   const target = callableTarget();
   change(target);
@@ -67,6 +70,7 @@ export function publicHarness(change: (target: Target) => void = () => {}) {
     clock,
     newRequestId: () => `req-${++requests}`,
     random: scriptedRandom(),
+    ...ports,
   });
 
   const event = (routeKey: string, options: EventOptions = {}): APIGatewayProxyEventV2 => {

@@ -1,0 +1,12 @@
+// What the management API's handler is built from: Lambda, the local stack and tests each give their own.
+import type { CallApiPorts } from '../domain/call-api.ts';
+import type { IdSource } from '../domain/owner-tree.ts';
+import type { PasswordHasher } from '../domain/server-settings.ts';
+import type { EdgeOptions } from '../http/edge.ts';
+
+export interface ManagementPorts extends CallApiPorts {
+  readonly passwords: PasswordHasher;
+  readonly ids: IdSource;
+  /** Behind CloudFront (`waf`): the secret header that proves a request came through it. */
+  readonly edge?: EdgeOptions;
+}
