@@ -1,12 +1,5 @@
-// Names and shapes shared by the CDK stack and the local stack, so both build the same table and queues.
-
-export const TABLE_KEYS = {
-  partitionKey: 'pk',
-  sortKey: 'sk',
-  /** Epoch seconds; DynamoDB deletes the item some time after it. Code never relies on when. */
-  timeToLiveAttribute: 'ttl',
-  ownerIndex: { name: 'byOwner', partitionKey: 'ownerPk', sortKey: 'ownerSk' },
-} as const;
+// Names shared by the CDK stack and the local stack, so both build the same table and queues. The functions own
+// their table keys (functions/store/records.ts) and environment (functions/lib/config.ts); the wiring imports them.
 
 export const DEFAULT_TABLE_NAME = 'callnow';
 
@@ -27,15 +20,6 @@ export const MAX_RECEIVE_COUNT = 5;
 /** Long enough for the connector to originate, short enough that a crashed connector's message comes back quickly. */
 export const CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS = 60;
 export const CALL_EVENTS_VISIBILITY_TIMEOUT_SECONDS = 30;
-
-/** Environment variables the functions read. */
-export const FUNCTION_ENV = {
-  tableName: 'TABLE_NAME',
-  /** JSON object: site id -> that site's call-requests queue URL. */
-  callRequestsQueueUrls: 'CALL_REQUESTS_QUEUE_URLS',
-  /** With `waf` only: the secret header value CloudFront adds, which proves a request came through it. */
-  originVerifySecret: 'ORIGIN_VERIFY_SECRET',
-} as const;
 
 /**
  * The public routes (HTTP API route keys); the CDK stack and the local HTTP server both serve exactly these.

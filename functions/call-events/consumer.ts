@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CallEventSchema, type CallStatus, parseWireMessage } from '../../contracts/messages.ts';
 import { applyCallEvent } from '../domain/call-events.ts';
 import type { CallNowStore } from '../domain/ports.ts';
-import { describeError, log } from '../lib/log.ts';
+import { describeError, log, setLogContext } from '../lib/log.ts';
 import { metrics } from '../lib/metrics.ts';
 
 /**
@@ -23,7 +23,8 @@ export type CallEventsHandler = (event: SQSEvent, context: Context) => Promise<S
 
 /** Not a middy handler: it would use no middleware, and @middy/core loads node:stream/web at every cold start. */
 export function createCallEventsHandler(store: CallNowStore): CallEventsHandler {
-  return async (event) => {
+  return async (event, context) => {
+    setLogContext(context.awsRequestId);
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
       const parsed = parseWireMessage(CallEventSchema, record.body);

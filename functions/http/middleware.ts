@@ -1,8 +1,9 @@
-// The one place that turns errors into HTTP responses (our HttpErrors are shown, anything else is logged and
-// hidden), and that adds HSTS to every answer served over TLS.
+// The middleware every HTTP function starts with: it names the invocation in the logs, turns errors into HTTP
+// answers in one place (what the rules refuse is shown, anything else is logged and hidden), and adds HSTS to
+// every answer served over TLS.
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { describeError, log } from '../lib/log.ts';
+import { describeError, log, setLogContext } from '../lib/log.ts';
 import { errorPayload, HttpError, toHttpError } from './errors.ts';
 import { jsonResponse } from './responses.ts';
 
@@ -20,6 +21,7 @@ function addTransportSecurity(request: Request): void {
 
 export function httpErrors(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
   return {
+    before: async (request) => setLogContext(request.context.awsRequestId),
     after: async (request) => addTransportSecurity(request),
     onError: async (request) => {
       const error = toHttpError(request.error);

@@ -1,7 +1,15 @@
 // The functions' configuration, read once per container; a missing or bad variable fails fast, by name.
 
 import * as z from '../../contracts/zod.ts';
-import { FUNCTION_ENV } from '../../infra/resources.ts';
+
+/** Environment variables the functions read; the stack and the local stack set them. */
+export const FUNCTION_ENV = {
+  tableName: 'TABLE_NAME',
+  /** JSON object: site id -> that site's call-requests queue URL. */
+  callRequestsQueueUrls: 'CALL_REQUESTS_QUEUE_URLS',
+  /** With `waf` only: the secret header value CloudFront adds, which proves a request came through it. */
+  originVerifySecret: 'ORIGIN_VERIFY_SECRET',
+} as const;
 
 export class ConfigError extends Error {
   constructor(message: string, options?: ErrorOptions) {

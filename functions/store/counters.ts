@@ -1,9 +1,8 @@
 // Fixed-window counters on DynamoDB: one item per subject and window, counted with one conditional update.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { TABLE_KEYS } from '../../infra/resources.ts';
 import { type LimitCheck, type LimitOutcome, windowStart } from '../domain/rate-limits.ts';
-import { keys } from './records.ts';
+import { keys, TABLE_KEYS } from './records.ts';
 
 function refusal(start: number, windowSeconds: number, nowMs: number): LimitOutcome {
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(start + windowSeconds - nowMs / 1000)) };

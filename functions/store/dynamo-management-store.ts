@@ -1,7 +1,6 @@
 // The management API's records on DynamoDB: single-item conditional writes, lists through the owner index.
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../../contracts/zod.ts';
-import { TABLE_KEYS } from '../../infra/resources.ts';
 import {
   type ApiKeyRecord,
   type CallNowIdPointer,
@@ -33,6 +32,7 @@ import {
   extensionNumberSortKey,
   keys,
   ownerKeys,
+  TABLE_KEYS,
 } from './records.ts';
 import { readSigningKey } from './signing-key.ts';
 import { type Condition, type Item, type Key, TableItems } from './table-items.ts';

@@ -9,7 +9,6 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { STATE_RANK } from '../../contracts/call-states.ts';
-import { TABLE_KEYS } from '../../infra/resources.ts';
 import { type CaptchaChallenge, CaptchaChallengeSchema } from '../domain/captcha.ts';
 import {
   type CallNowTarget,
@@ -32,7 +31,13 @@ import {
 } from '../domain/ports.ts';
 import type { LimitCheck, LimitOutcome } from '../domain/rate-limits.ts';
 import { hitCounter, unhitCounter } from './counters.ts';
-import { CallNowIdRecordSchema, DestinationHoldRecordSchema, keys, ShieldRecordSchema } from './records.ts';
+import {
+  CallNowIdRecordSchema,
+  DestinationHoldRecordSchema,
+  keys,
+  ShieldRecordSchema,
+  TABLE_KEYS,
+} from './records.ts';
 import { readSigningKey } from './signing-key.ts';
 
 type Key = { pk: string; sk: string };

@@ -2,6 +2,15 @@
 import * as z from '../../contracts/zod.ts';
 import { callNowKey } from '../domain/model.ts';
 
+/** The table's key schema and its one index, as the CDK stack and the local stack create them. */
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds; DynamoDB deletes the item some time after it. Code never relies on when. */
+  timeToLiveAttribute: 'ttl',
+  ownerIndex: { name: 'byOwner', partitionKey: 'ownerPk', sortKey: 'ownerSk' },
+} as const;
+
 export const keys = {
   server: () => ({ pk: 'SERVER', sk: 'SETTINGS' }),
   reseller: (resellerId: string) => ({ pk: `RESELLER#${resellerId}`, sk: 'RESELLER' }),

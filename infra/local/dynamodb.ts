@@ -7,7 +7,7 @@ import {
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { TABLE_KEYS } from '../resources.ts';
+import { TABLE_KEYS } from '../../functions/store/records.ts';
 import { LOCAL_AWS } from './aws.ts';
 
 export interface LocalDynamoDb {

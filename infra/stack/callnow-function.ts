@@ -29,7 +29,7 @@ export interface CallNowFunctionProps {
   readonly entry: string;
   /** Shown in the Lambda console. */
   readonly description: string;
-  /** Configuration the handler reads at start (see FUNCTION_ENV in infra/resources.ts). */
+  /** Configuration the handler reads at start (see FUNCTION_ENV in functions/lib/config.ts). */
   readonly environment: Readonly<Record<string, string>>;
   /**
    * @default 256

@@ -8,11 +8,11 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { FUNCTION_ENV } from '../../functions/lib/config.ts';
 import {
   CALL_EVENTS_DEAD_LETTER_QUEUE_NAME,
   CALL_EVENTS_QUEUE_NAME,
   CALL_EVENTS_VISIBILITY_TIMEOUT_SECONDS,
-  FUNCTION_ENV,
 } from '../resources.ts';
 import { CallNowAlarms, DEFAULT_CALL_REQUEST_MAX_AGE } from './alarms.ts';
 import { CallNowFunction } from './callnow-function.ts';

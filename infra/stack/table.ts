@@ -4,7 +4,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { DEFAULT_TABLE_NAME, TABLE_KEYS } from '../resources.ts';
+import { TABLE_KEYS } from '../../functions/store/records.ts';
+import { DEFAULT_TABLE_NAME } from '../resources.ts';
 
 /** What the functions do with items: no streams, no table management, no transactions (dynalite has none). */
 export const TABLE_DATA_ACTIONS = [

@@ -9,7 +9,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORIGIN_VERIFY_HEADER } from '../../functions/http/edge.ts';
-import { FUNCTION_ENV } from '../../infra/resources.ts';
+import { FUNCTION_ENV } from '../../functions/lib/config.ts';
 import { CallNowStack } from '../../infra/stack/callnow-stack.ts';
 import { WEB_ACL_REGION } from '../../infra/stack/firewall.ts';
 import { CALL_REQUEST_ROUTE_KEY } from '../../infra/stack/http-api.ts';

@@ -8,7 +8,9 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FAILURE_REASONS } from '../../contracts/call-states.ts';
+import { FUNCTION_ENV } from '../../functions/lib/config.ts';
 import { CALL_REQUEST_REJECTIONS, METRIC, METRICS_NAMESPACE, metrics } from '../../functions/lib/metrics.ts';
+import { TABLE_KEYS } from '../../functions/store/records.ts';
 import {
   CALL_EVENTS_DEAD_LETTER_QUEUE_NAME,
   CALL_EVENTS_QUEUE_NAME,
@@ -17,11 +19,9 @@ import {
   callRequestsDeadLetterQueueName,
   callRequestsQueueName,
   DEFAULT_TABLE_NAME,
-  FUNCTION_ENV,
   MANAGEMENT_ROUTE_KEYS,
   MAX_RECEIVE_COUNT,
   PUBLIC_ROUTE_KEYS,
-  TABLE_KEYS,
 } from '../../infra/resources.ts';
 import { buildCallNowApp } from '../../infra/stack/callnow-app.ts';
 import type { CallNowStack } from '../../infra/stack/callnow-stack.ts';

@@ -12,10 +12,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLambdaBundle } from '../../bench/cold-start/bundle.ts';
+import { FUNCTION_ENV } from '../../functions/lib/config.ts';
 import { LOCAL_AWS } from '../../infra/local/aws.ts';
 import { ensureTable, type LocalDynamoDb, startLocalDynamoDb } from '../../infra/local/dynamodb.ts';
 import { DEMO_CALLNOW_ID, demoTarget, writeTarget } from '../../infra/local/seed.ts';
-import { FUNCTION_ENV } from '../../infra/resources.ts';
 import { apiEvent } from '../support/api-events.ts';
 
 const run = promisify(execFile);

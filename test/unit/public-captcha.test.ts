@@ -13,8 +13,7 @@ import {
 import { captchaView } from '../../functions/public/captcha-image.ts';
 import { CATALOGUES } from '../../functions/public/i18n/index.ts';
 import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
-import { keys } from '../../functions/store/records.ts';
-import { TABLE_KEYS } from '../../infra/resources.ts';
+import { keys, TABLE_KEYS } from '../../functions/store/records.ts';
 import { MemoryStore } from '../support/memory-store.ts';
 import { NOW, scriptedRandom } from './public-harness.ts';
 
