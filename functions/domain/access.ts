@@ -19,9 +19,11 @@ export type Scope =
       readonly extensionId: string;
     };
 
+/** The total-access admin; a program with a scoped API key; or a person logged in to the console at a level. */
 export type Principal =
   | { readonly kind: 'admin'; readonly username: string }
-  | { readonly kind: 'key'; readonly keyId: string; readonly scope: Scope };
+  | { readonly kind: 'key'; readonly keyId: string; readonly scope: Scope }
+  | { readonly kind: 'login'; readonly username: string; readonly scope: Scope };
 
 const DEPTH: Readonly<Record<ScopeLevel, number>> = { reseller: 0, client: 1, extension: 2 };
 
@@ -40,7 +42,7 @@ function contains(scope: Scope, node: TreeNode): boolean {
   }
 }
 
-/** The admin sees everything; a key sees its own node and what is below it. Everything else is "not found". */
+/** The admin sees everything; a key or a login sees its own node and what is below it. Else: "not found". */
 export function canSee(principal: Principal, node: TreeNode): boolean {
   return principal.kind === 'admin' || contains(principal.scope, node);
 }

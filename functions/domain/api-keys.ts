@@ -9,7 +9,8 @@ export type ApiKeyView = Omit<ApiKeyRecord, 'secretHash'>;
 
 const viewOf = ({ secretHash: _, ...view }: ApiKeyRecord): ApiKeyView => view;
 
-async function resolveScope(store: ManagementStore, level: ScopeLevel, id: string): Promise<Scope> {
+/** The scope of a node of the tree, read from its record; a missing record is "not found". */
+export async function resolveScope(store: ManagementStore, level: ScopeLevel, id: string): Promise<Scope> {
   switch (level) {
     case 'reseller': {
       if (!(await store.getReseller(id))) throw notFound('reseller');

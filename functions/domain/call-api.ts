@@ -31,9 +31,17 @@ export type ApiCallResult =
   | { readonly kind: 'duplicate'; readonly request: CallRequest }
   | { readonly kind: 'number_busy' | 'limited'; readonly retryAfterSeconds: number };
 
-/** What a principal is counted as: one key, or the admin by username. */
-export const requesterOf = (principal: Principal) =>
-  principal.kind === 'admin' ? `user#${principal.username}` : `key#${principal.keyId}`;
+/** What a principal is counted as: the admin by username, one key, or one console login. */
+export function requesterOf(principal: Principal): string {
+  switch (principal.kind) {
+    case 'admin':
+      return `user#${principal.username}`;
+    case 'key':
+      return `key#${principal.keyId}`;
+    case 'login':
+      return `login#${principal.username}`;
+  }
+}
 
 export async function placeApiCall(
   principal: Principal,

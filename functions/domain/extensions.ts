@@ -2,6 +2,7 @@
 import { canSee, type Principal } from './access.ts';
 import { defaultCallNowPreferences } from './defaults.ts';
 import type { DestinationPolicy } from './destination-policy.ts';
+import { deleteLoginsOf } from './logins.ts';
 import { ManagementFilterError } from './management-errors.ts';
 import type { ManagementStore, Page, PageRequest } from './management-ports.ts';
 import { callNowKey, type Extension, type ExtensionType } from './model.ts';
@@ -191,6 +192,12 @@ export async function deleteExtension(
 ): Promise<void> {
   const extension = await loadExtension(store, principal, extensionId);
   requireAdminister(principal, extensionNode(extension), 'deleting an extension');
+  await deleteLoginsOf(store, {
+    level: 'extension',
+    resellerId: extension.resellerId,
+    clientId: extension.clientId,
+    extensionId,
+  });
   await store.deleteExtension(extensionId);
   await store.releaseCallNowId(extension.callNow.callNowId, extensionId);
   await store.releaseExtensionNumber(extension.siteId, extension.number, extensionId);
@@ -203,7 +210,7 @@ export async function listExtensions(
   filter: { resellerId?: string | undefined; clientId?: string | undefined },
   page: PageRequest,
 ): Promise<Page<Extension>> {
-  if (principal.kind === 'key' && principal.scope.level === 'extension') {
+  if (principal.kind !== 'admin' && principal.scope.level === 'extension') {
     const own = await store.getExtension(principal.scope.extensionId);
     const matches =
       own &&
@@ -213,7 +220,7 @@ export async function listExtensions(
   }
   const clientId =
     filter.clientId ??
-    (principal.kind === 'key' && principal.scope.level === 'client' ? principal.scope.clientId : undefined);
+    (principal.kind !== 'admin' && principal.scope.level === 'client' ? principal.scope.clientId : undefined);
   let resellerId = filter.resellerId;
   if (clientId !== undefined) {
     const client = await store.getClient(clientId);
@@ -221,7 +228,7 @@ export async function listExtensions(
     if (!visible || (resellerId !== undefined && resellerId !== client.resellerId)) return { items: [] };
     resellerId = client.resellerId;
   } else {
-    resellerId ??= principal.kind === 'key' ? principal.scope.resellerId : undefined;
+    resellerId ??= principal.kind !== 'admin' ? principal.scope.resellerId : undefined;
     if (resellerId === undefined) throw new ManagementFilterError('resellerId or clientId');
     if (!canSee(principal, { resellerId })) return { items: [] };
   }

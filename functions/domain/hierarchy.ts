@@ -2,6 +2,7 @@
 import type { Principal } from './access.ts';
 import { canSee } from './access.ts';
 import type { DestinationPolicy } from './destination-policy.ts';
+import { deleteLoginsOf } from './logins.ts';
 import { conflict, forbidden, ManagementFilterError } from './management-errors.ts';
 import type { ManagementStore, Page, PageRequest } from './management-ports.ts';
 import type { Client, Reseller } from './model.ts';
@@ -62,6 +63,7 @@ export async function deleteReseller(
     throw conflict('the reseller still has clients; delete them first');
   }
   await withdrawAllNumbers(store, { resellerId });
+  await deleteLoginsOf(store, { level: 'reseller', resellerId });
   await store.deleteReseller(resellerId);
 }
 
@@ -122,6 +124,7 @@ export async function deleteClient(
     throw conflict('the client still has extensions; delete them first');
   }
   await withdrawAllNumbers(store, { resellerId: client.resellerId, clientId });
+  await deleteLoginsOf(store, { level: 'client', resellerId: client.resellerId, clientId });
   await store.deleteClient(clientId);
 }
 
@@ -132,9 +135,10 @@ export async function listClients(
   filter: { resellerId?: string | undefined },
   page: PageRequest,
 ): Promise<Page<Client>> {
-  const resellerId = filter.resellerId ?? (principal.kind === 'key' ? principal.scope.resellerId : undefined);
+  const resellerId =
+    filter.resellerId ?? (principal.kind !== 'admin' ? principal.scope.resellerId : undefined);
   if (resellerId === undefined) throw new ManagementFilterError('resellerId');
-  if (principal.kind === 'key' && principal.scope.level !== 'reseller') {
+  if (principal.kind !== 'admin' && principal.scope.level !== 'reseller') {
     const own = await store.getClient(principal.scope.clientId);
     return visibleOnly(principal, { items: own?.resellerId === resellerId ? [own] : [] }, clientNode);
   }

@@ -25,6 +25,16 @@ export interface ApiKeyRecord {
   readonly createdAt: string;
 }
 
+/** A console login below the admin. */
+export interface LoginRecord {
+  /** Lower case; unique on the server. */
+  readonly username: string;
+  readonly scope: Scope;
+  /** scrypt. */
+  readonly passwordHash: string;
+  readonly createdAt: string;
+}
+
 export interface CallNowIdPointer {
   readonly callNowId: string;
   readonly extensionId: string;
@@ -96,6 +106,15 @@ export interface ManagementStore {
   createApiKey(key: ApiKeyRecord): Promise<void>;
   deleteApiKey(keyId: string): Promise<boolean>;
   listApiKeys(page: PageRequest): Promise<Page<ApiKeyRecord>>;
+
+  getLogin(username: string): Promise<LoginRecord | undefined>;
+  /** Fails with RecordExistsError when the username is taken. */
+  createLogin(login: LoginRecord): Promise<void>;
+  /** Replaces the login if its password hash is still `expectedPasswordHash`. */
+  putLogin(login: LoginRecord, expectedPasswordHash: string): Promise<void>;
+  deleteLogin(username: string): Promise<void>;
+  /** The logins made for exactly this node of the tree. */
+  listLogins(scope: Scope, page: PageRequest): Promise<Page<LoginRecord>>;
 
   /** Counts one hit in the subject's current window, refusing it (and counting nothing) at the limit. */
   hit(check: LimitCheck, nowMs: number): Promise<LimitOutcome>;

@@ -1,11 +1,13 @@
 // The management API's records on DynamoDB: single-item conditional writes, lists through the owner index.
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../../contracts/zod.ts';
+import type { Scope } from '../domain/access.ts';
 import {
   type ApiKeyRecord,
   type CallNowIdPointer,
   ConcurrentChangeError,
   type ExtensionNumberClaim,
+  type LoginRecord,
   type ManagementStore,
   type Page,
   type PageRequest,
@@ -25,28 +27,18 @@ import {
 } from '../domain/model.ts';
 import type { LimitCheck, LimitOutcome } from '../domain/rate-limits.ts';
 import { hitCounter, readCounter } from './counters.ts';
-import { decodeCursor, encodeCursor } from './cursors.ts';
+import { OwnerIndex } from './owner-index.ts';
 import {
   CallNowIdRecordSchema,
   ExtensionNumberRecordSchema,
   extensionNumberSortKey,
   keys,
+  LoginRecordSchema,
   ownerKeys,
-  TABLE_KEYS,
+  ScopeSchema,
 } from './records.ts';
-import { readSigningKey } from './signing-key.ts';
 import { type Condition, type Item, type Key, TableItems } from './table-items.ts';
 
-const ScopeSchema = z.discriminatedUnion('level', [
-  z.object({ level: z.literal('reseller'), resellerId: z.string() }),
-  z.object({ level: z.literal('client'), resellerId: z.string(), clientId: z.string() }),
-  z.object({
-    level: z.literal('extension'),
-    resellerId: z.string(),
-    clientId: z.string(),
-    extensionId: z.string(),
-  }),
-]);
 const ApiKeyRecordSchema = z.object({
   keyId: z.string(),
   secretHash: z.string(),
@@ -72,8 +64,7 @@ export interface DynamoManagementStoreOptions {
 export class DynamoManagementStore implements ManagementStore {
   readonly #items: TableItems;
   readonly #siteIds: readonly string[];
-  readonly #nowMs: () => number;
-  #signingKey: Promise<Uint8Array> | undefined;
+  readonly #owners: OwnerIndex;
 
   constructor(
     private readonly documents: DynamoDBDocumentClient,
@@ -82,7 +73,7 @@ export class DynamoManagementStore implements ManagementStore {
   ) {
     this.#items = new TableItems(documents, tableName);
     this.#siteIds = siteIds;
-    this.#nowMs = nowMs;
+    this.#owners = new OwnerIndex(documents, tableName, nowMs);
   }
 
   async getServerSettings(): Promise<ServerSettings | undefined> {
@@ -283,6 +274,34 @@ export class DynamoManagementStore implements ManagementStore {
     return this.queryOwnerIndex(ApiKeyRecordSchema, ownerKeys.apiKey('').ownerPk, undefined, page);
   }
 
+  getLogin(username: string) {
+    return this.parsed(LoginRecordSchema, keys.login(username));
+  }
+
+  async createLogin(login: LoginRecord) {
+    await this.create(loginItem(login), `the username ${login.username}`);
+  }
+
+  async putLogin(login: LoginRecord, expectedPasswordHash: string) {
+    await this.write(
+      loginItem(login),
+      {
+        ConditionExpression: 'passwordHash = :expected',
+        ExpressionAttributeValues: { ':expected': expectedPasswordHash },
+      },
+      () => new ConcurrentChangeError(`login ${login.username}`),
+    );
+  }
+
+  async deleteLogin(username: string) {
+    await this.#items.deleteIf(keys.login(username));
+  }
+
+  listLogins(scope: Scope, page: PageRequest) {
+    const { ownerPk } = ownerKeys.login(scope.level, scopeId(scope), '');
+    return this.queryOwnerIndex(LoginRecordSchema, ownerPk, undefined, page);
+  }
+
   hit(check: LimitCheck, nowMs: number): Promise<LimitOutcome> {
     return hitCounter(this.documents, this.tableName, check, nowMs);
   }
@@ -308,48 +327,28 @@ export class DynamoManagementStore implements ManagementStore {
     return this.write(item, MUST_EXIST, () => new ConcurrentChangeError(what));
   }
 
-  /** Read once per container; a failed read is tried again on the next list. */
-  private signingKey(): Promise<Uint8Array> {
-    this.#signingKey ??= readSigningKey(this.documents, this.tableName).catch((error: unknown) => {
-      this.#signingKey = undefined;
-      throw error;
-    });
-    return this.#signingKey;
-  }
-
-  private async queryOwnerIndex<T>(
+  private queryOwnerIndex<T>(
     schema: z.ZodMiniType<T>,
     ownerPk: string,
-    ownerSkPrefix: string | undefined,
-    { limit, cursor }: PageRequest,
+    prefix: string | undefined,
+    page: PageRequest,
   ): Promise<Page<T>> {
-    const list = `${ownerPk}\n${ownerSkPrefix ?? ''}`;
-    const startKey = cursor ? decodeCursor(await this.signingKey(), list, cursor, this.#nowMs()) : undefined;
-    const { ownerIndex } = TABLE_KEYS;
-    const result = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: ownerIndex.name,
-        KeyConditionExpression:
-          ownerSkPrefix === undefined ? '#opk = :opk' : '#opk = :opk AND begins_with(#osk, :prefix)',
-        ExpressionAttributeNames:
-          ownerSkPrefix === undefined
-            ? { '#opk': ownerIndex.partitionKey }
-            : { '#opk': ownerIndex.partitionKey, '#osk': ownerIndex.sortKey },
-        ExpressionAttributeValues:
-          ownerSkPrefix === undefined ? { ':opk': ownerPk } : { ':opk': ownerPk, ':prefix': ownerSkPrefix },
-        Limit: limit,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    const items = (result.Items ?? []).map((item) => schema.parse(item));
-    if (!result.LastEvaluatedKey) return { items };
-    return {
-      items,
-      nextCursor: encodeCursor(await this.signingKey(), list, result.LastEvaluatedKey, this.#nowMs()),
-    };
+    return this.#owners.page(schema, ownerPk, prefix, page);
   }
 }
+
+const scopeId = (scope: Scope) =>
+  scope.level === 'reseller'
+    ? scope.resellerId
+    : scope.level === 'client'
+      ? scope.clientId
+      : scope.extensionId;
+
+const loginItem = (login: LoginRecord): Item => ({
+  ...keys.login(login.username),
+  ...ownerKeys.login(login.scope.level, scopeId(login.scope), login.username),
+  ...login,
+});
 
 const resellerItem = (reseller: Reseller): Item => ({
   ...keys.reseller(reseller.resellerId),

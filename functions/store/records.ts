@@ -33,6 +33,9 @@ export const keys = {
     sk: 'PRESENCE',
   }),
   apiKey: (keyId: string) => ({ pk: `APIKEY#${keyId}`, sk: 'APIKEY' }),
+  login: (username: string) => ({ pk: `LOGIN#${username}`, sk: 'LOGIN' }),
+  /** A console session, by the SHA-256 of its id: the table never holds a session id that works. */
+  session: (sessionKey: string) => ({ pk: `SESSION#${sessionKey}`, sk: 'SESSION' }),
   /** A CAPTCHA challenge of the public page: written when shown, deleted when answered. */
   captcha: (challengeId: string) => ({ pk: `CAPTCHA#${challengeId}`, sk: 'CAPTCHA' }),
   /** Image validation forced on for a CallNow ID under attack; read with the page's chain. */
@@ -65,6 +68,11 @@ export const ownerKeys = {
     ownerSk: `${clientId}#${extensionId}`,
   }),
   apiKey: (keyId: string) => ({ ownerPk: 'APIKEYS', ownerSk: keyId }),
+  /** A node's logins: `LOGINS#client#<clientId>`. */
+  login: (level: string, id: string, username: string) => ({
+    ownerPk: `LOGINS#${level}#${id}`,
+    ownerSk: username,
+  }),
 };
 
 export const ExtensionNumberRecordSchema = z.object({
@@ -74,6 +82,25 @@ export const ExtensionNumberRecordSchema = z.object({
   clientId: z.string(),
   resellerId: z.string(),
   claimedAt: z.string(),
+});
+
+/** Where an API key or a console login sits in the owner tree. */
+export const ScopeSchema = z.discriminatedUnion('level', [
+  z.object({ level: z.literal('reseller'), resellerId: z.string() }),
+  z.object({ level: z.literal('client'), resellerId: z.string(), clientId: z.string() }),
+  z.object({
+    level: z.literal('extension'),
+    resellerId: z.string(),
+    clientId: z.string(),
+    extensionId: z.string(),
+  }),
+]);
+
+export const LoginRecordSchema = z.object({
+  username: z.string(),
+  scope: ScopeSchema,
+  passwordHash: z.string(),
+  createdAt: z.string(),
 });
 
 /** The CallNow ID item points at the extension and its owners, so the page loads the chain in one batch. */

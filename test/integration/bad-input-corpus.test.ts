@@ -90,7 +90,6 @@ interface Expectation {
 
 const REFUSE: Expectation = { refuse: true };
 const EITHER: Expectation = { refuse: false };
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 /** Characters as zod counts them (code points), not UTF-16 units. */
 const characters = (text: string) => [...text].length;
