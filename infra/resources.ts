@@ -17,8 +17,6 @@ export const CALL_EVENTS_DEAD_LETTER_QUEUE_NAME = `${CALL_EVENTS_QUEUE_NAME}-dlq
 /** A message received this many times without being deleted goes to the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
 
-/** Long enough for the connector to originate, short enough that a crashed connector's message comes back quickly. */
-export const CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS = 60;
 export const CALL_EVENTS_VISIBILITY_TIMEOUT_SECONDS = 30;
 
 /**

@@ -1,6 +1,8 @@
 // The connector's settings, read once from the environment at start; a bad value stops it with the variable's name.
+
 import { CHANNEL_PATTERN, TOKEN_PATTERN } from '../../contracts/ami-safe.ts';
 import { E164Schema, SiteIdSchema } from '../../contracts/messages.ts';
+import { CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS } from '../../contracts/queue-timing.ts';
 import * as z from '../../contracts/zod.ts';
 import { LOG_LEVELS, type LogLevel } from './log.ts';
 
@@ -76,7 +78,7 @@ export const DEFAULT_STATE_DIR = '/var/lib/callnow-connector';
 export const DEFAULT_HEALTH_PORT = 9478;
 export const DEFAULT_MAX_CONCURRENT_CALLS = 10;
 export const DEFAULT_STOP_GRACE_SECONDS = 15;
-export const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = 60;
+export const DEFAULT_VISIBILITY_TIMEOUT_SECONDS = CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS;
 export const DEFAULT_SAFETY_MARGIN_SECONDS = 15;
 export const DEFAULT_RECEIVE_WAIT_SECONDS = 20;
 /** The cloud takes presence older than 300 s as unknown: a refresh must land well before that, retries included. */

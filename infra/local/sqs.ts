@@ -1,11 +1,12 @@
 // The local SQS: local-aws-sqs on 127.0.0.1 with the queues (and redrive policies) the CDK stack defines.
+
 import type { AddressInfo } from 'node:net';
 import { createSqsServer } from 'local-aws-sqs';
+import { CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS } from '../../contracts/queue-timing.ts';
 import {
   CALL_EVENTS_DEAD_LETTER_QUEUE_NAME,
   CALL_EVENTS_QUEUE_NAME,
   CALL_EVENTS_VISIBILITY_TIMEOUT_SECONDS,
-  CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS,
   callRequestsDeadLetterQueueName,
   callRequestsQueueName,
   MAX_RECEIVE_COUNT,

@@ -3,11 +3,8 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS,
-  callRequestsDeadLetterQueueName,
-  callRequestsQueueName,
-} from '../resources.ts';
+import { CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS } from '../../contracts/queue-timing.ts';
+import { callRequestsDeadLetterQueueName, callRequestsQueueName } from '../resources.ts';
 import { EdgeConnectorIdentity } from './edge-connector-identity.ts';
 import { QueueWithDeadLetterQueue } from './queue-with-dead-letter-queue.ts';
 

@@ -8,6 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FAILURE_REASONS } from '../../contracts/call-states.ts';
+import { CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS } from '../../contracts/queue-timing.ts';
 import { FUNCTION_ENV } from '../../functions/lib/config.ts';
 import { CALL_REQUEST_REJECTIONS, METRIC, METRICS_NAMESPACE, metrics } from '../../functions/lib/metrics.ts';
 import { TABLE_KEYS } from '../../functions/store/records.ts';
@@ -15,7 +16,6 @@ import {
   CALL_EVENTS_DEAD_LETTER_QUEUE_NAME,
   CALL_EVENTS_QUEUE_NAME,
   CALL_EVENTS_VISIBILITY_TIMEOUT_SECONDS,
-  CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS,
   callRequestsDeadLetterQueueName,
   callRequestsQueueName,
   DEFAULT_TABLE_NAME,

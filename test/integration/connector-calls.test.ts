@@ -1,5 +1,6 @@
 // The edge connector end to end on loopback: local-aws-sqs for both queues, the AMI simulator as the PBX, the real
 // AMI client in between. Each test sends call.requested messages and reads what arrives on the call-events queue.
+
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -17,6 +18,7 @@ import {
   type CallStatus,
   type ExtensionPresence,
 } from '../../contracts/messages.ts';
+import { CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS } from '../../contracts/queue-timing.ts';
 import { type AmiSimulator, startAmiSimulator } from '../../edge-connector/simulator/ami-simulator.ts';
 import { createAmiClient } from '../../edge-connector/src/ami/client.ts';
 import { AmiStreamParser } from '../../edge-connector/src/ami/protocol.ts';
@@ -25,7 +27,6 @@ import { type Connector, startConnector } from '../../edge-connector/src/connect
 import { createJsonLogger } from '../../edge-connector/src/log.ts';
 import {
   CALL_EVENTS_QUEUE_NAME,
-  CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS,
   callRequestsDeadLetterQueueName,
   callRequestsQueueName,
   MAX_RECEIVE_COUNT,
