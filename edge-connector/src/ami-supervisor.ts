@@ -7,7 +7,7 @@ import type { PresenceState } from '../../contracts/messages.ts';
 import { AmiNotReadyError } from './ami/errors.ts';
 import type { AmiClient, AmiConnectionStatus, AmiEvent } from './ami/types.ts';
 import type { CallBook } from './call-book.ts';
-import type { StatusUpdate } from './call-tracker.ts';
+import type { StatusUpdate } from './call-phases.ts';
 import type { ChangeSignal } from './change-signal.ts';
 import { type ConnectorLogger, describeError } from './log.ts';
 import type { ConnectorMetrics } from './metrics.ts';

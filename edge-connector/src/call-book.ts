@@ -1,7 +1,8 @@
 // The calls this connector follows: the pure tracker's updates turned into reports and journal entries, each
 // call's log and expiry, and the safety timer that ends a call AMI went silent on.
 import { isTerminal } from '../../contracts/call-states.ts';
-import type { CallTracker, StatusUpdate } from './call-tracker.ts';
+import type { StatusUpdate } from './call-phases.ts';
+import type { CallTracker } from './call-tracker.ts';
 import type { ChangeSignal } from './change-signal.ts';
 import type { EventsReporter } from './events-reporter.ts';
 import { type ConnectorLogger, describeError } from './log.ts';

@@ -1,151 +1,31 @@
 // Follows each originated call through AMI events and says which call.status to report, forward only, one end each.
 // Pure: no timers, no I/O. The caller passes the time and asks for due deadlines (`expireDue`), so tests use fake time.
 import {
-  type CallState,
   type FailureReason,
   isForwardTransition,
   isTerminal,
   type ReportedState,
 } from '../../contracts/call-states.ts';
 import type { AmiEvent } from './ami/types.ts';
-
-export type StatusUpdate =
-  | { readonly requestId: string; readonly status: Exclude<ReportedState, 'failed'> }
-  | { readonly requestId: string; readonly status: 'failed'; readonly reason: FailureReason };
-
-/** The `Stage` values of `UserEvent(CallNow, ...)` that the tracker understands (the dialplan contract). */
-export const CALLNOW_STAGES = [
-  'extension-answered',
-  'confirm-prompt',
-  'confirm',
-  'dialing-visitor',
-  'visitor-answered',
-  'dial-end',
-  'hangup',
-] as const;
-export type CallNowStage = (typeof CALLNOW_STAGES)[number];
-
-export interface CallTimingOptions {
-  /**
-   * Added to every wait below, for AMI and dialplan latency.
-   * @default 15
-   */
-  readonly marginSeconds?: number;
-  /**
-   * From the confirmation prompt to the `confirm` event: must cover the prompt and the dialplan's Read() timeout (10 s).
-   * @default 30
-   */
-  readonly confirmSeconds?: number;
-  /**
-   * After `OriginateResponse` Failure with Reason 0, 1 or 8, how long to wait for the busy evidence of chan_pjsip
-   * (`DialEnd BUSY`, `Hangup Cause 17`) that Asterisk may send just after it, before calling it pbx_unavailable.
-   * @default 1000
-   */
-  readonly busyEvidenceGraceMs?: number;
-  /**
-   * A connected call whose end is never seen is reported `completed` after this long.
-   * @default 14400 (4 hours)
-   */
-  readonly maxConnectedSeconds?: number;
-  /**
-   * A call that began less than this before Asterisk's start time (FullyBooted's Uptime) is taken as having
-   * survived it: the two clocks and the Uptime's whole seconds differ a little.
-   * @default 2000
-   */
-  readonly bootClockSlackMs?: number;
-}
-
-export interface TrackedCall {
-  readonly requestId: string;
-  /** The ActionID of the Originate, which OriginateResponse carries back. */
-  readonly actionId: string;
-  /** The extension's dial string (e.g. `PJSIP/101`); its channels are `<extensionChannel>-<suffix>`. */
-  readonly extensionChannel: string;
-  readonly confirm: boolean;
-  readonly ringSeconds: number;
-}
-
-/** Where a call followed by an earlier run of the connector had got to (see request-journal.ts). */
-export interface ResumedProgress {
-  /** The last status reported for it. */
-  readonly reported: CallState;
-  /** The extension leg's channel, if it was known. */
-  readonly channel?: string;
-  /** Epoch ms at which its Originate was (or may have been) sent. */
-  readonly startedAt: number;
-}
-
-type Phase =
-  /** Originate sent, Asterisk has not said anything about it yet. */
-  | 'originating'
-  /** Asterisk is ringing the extension. */
-  | 'ringing_extension'
-  /** OriginateResponse said Failure with an ambiguous Reason; waiting briefly for busy evidence. */
-  | 'originate_failed'
-  | 'extension_answered'
-  | 'awaiting_confirmation'
-  | 'confirmed'
-  | 'dialing_visitor'
-  | 'connected';
-
-/** Phases only move forward too, so a late event (their order varies) cannot shorten a call's deadline or undo `connected`. */
-const PHASE_RANK: Readonly<Record<Phase, number>> = {
-  originating: 0,
-  ringing_extension: 1,
-  originate_failed: 2,
-  extension_answered: 2,
-  awaiting_confirmation: 3,
-  confirmed: 4,
-  dialing_visitor: 5,
-  connected: 6,
-};
-
-interface CallRecord {
-  readonly call: TrackedCall;
-  phase: Phase;
-  reported: CallState;
-  /** Epoch ms at which the call is ended if nothing more is heard. */
-  deadlineAt: number;
-  /** chan_pjsip's sign of a busy extension (DialEnd BUSY or Hangup Cause 17 on its channel) was seen. */
-  busySeen: boolean;
-  /** Epoch ms at which the Originate was (or may have been) sent. */
-  readonly startedAt: number;
-  /** The extension leg's channel once Asterisk has named it (OriginateResponse Success, the dialplan's events). */
-  channel?: string;
-  /** Events may have been missed (AMI was lost, or an earlier run followed it): is it still up? */
-  unverified: boolean;
-}
-
-/** The phase a resumed call is in, from the last status reported for it. */
-const PHASE_OF_REPORTED: Readonly<Record<CallState, Phase>> = {
-  queued: 'originating',
-  dialing_extension: 'ringing_extension',
-  awaiting_confirmation: 'awaiting_confirmation',
-  dialing_visitor: 'dialing_visitor',
-  connected: 'connected',
-  completed: 'connected',
-  failed: 'connected',
-};
-
-// Reasons of OriginateResponse (Asterisk's AST_CONTROL_* codes).
-const REASON_NO_ANSWER = '3';
-const REASON_BUSY = '5';
-const AMBIGUOUS_REASONS: ReadonlySet<string> = new Set(['0', '1', '8']);
-const HANGUP_CAUSE_USER_BUSY = '17';
-
-/** What DIALSTATUS of the visitor leg means for the request, `ANSWER` aside. */
-const DIAL_STATUS_FAILURE: Readonly<Record<string, FailureReason>> = {
-  BUSY: 'visitor_busy',
-  NOANSWER: 'visitor_no_answer',
-  CONGESTION: 'visitor_unreachable',
-  CHANUNAVAIL: 'visitor_unreachable',
-  // Privacy manager refusals on the visitor's side.
-  DONTCALL: 'visitor_unreachable',
-  TORTURE: 'visitor_unreachable',
-  // The extension hung up while the visitor was ringing.
-  CANCEL: 'extension_declined',
-  INVALIDARGS: 'pbx_unavailable',
-};
+import {
+  AMBIGUOUS_REASONS,
+  type CallNowStage,
+  type CallRecord,
+  type CallTimingOptions,
+  endingOf,
+  HANGUP_CAUSE_USER_BUSY,
+  PHASE_OF_REPORTED,
+  PHASE_RANK,
+  type Phase,
+  phaseAllowanceMs,
+  REASON_BUSY,
+  REASON_NO_ANSWER,
+  type ResumedProgress,
+  type StatusUpdate,
+  type TrackedCall,
+  type Waits,
+  waitsOf,
+} from './call-phases.ts';
 
 export class CallAlreadyTrackedError extends Error {
   constructor(readonly requestId: string) {
@@ -161,18 +41,12 @@ function field(event: AmiEvent, name: string): string {
 export class CallTracker {
   readonly #calls = new Map<string, CallRecord>();
   readonly #byActionId = new Map<string, CallRecord>();
-  readonly #marginMs: number;
-  readonly #confirmMs: number;
-  readonly #busyEvidenceGraceMs: number;
-  readonly #maxConnectedMs: number;
+  readonly #waits: Waits;
   readonly #bootClockSlackMs: number;
   #learnedChannels: Array<{ readonly requestId: string; readonly channel: string }> = [];
 
   constructor(timing: CallTimingOptions = {}) {
-    this.#marginMs = (timing.marginSeconds ?? 15) * 1000;
-    this.#confirmMs = (timing.confirmSeconds ?? 30) * 1000;
-    this.#busyEvidenceGraceMs = timing.busyEvidenceGraceMs ?? 1000;
-    this.#maxConnectedMs = (timing.maxConnectedSeconds ?? 14_400) * 1000;
+    this.#waits = waitsOf(timing);
     this.#bootClockSlackMs = timing.bootClockSlackMs ?? 2000;
   }
 
@@ -198,7 +72,7 @@ export class CallTracker {
       call,
       phase: 'originating',
       reported: 'queued',
-      deadlineAt: nowMs + call.ringSeconds * 1000 + this.#marginMs,
+      deadlineAt: nowMs + phaseAllowanceMs(this.#waits, call, 'originating'),
       busySeen: false,
       startedAt: nowMs,
       unverified: false,
@@ -229,7 +103,7 @@ export class CallTracker {
       unverified: true,
       ...(progress.channel === undefined ? {} : { channel: progress.channel }),
     };
-    record.deadlineAt = nowMs + this.#phaseAllowanceMs(record, phase);
+    record.deadlineAt = nowMs + phaseAllowanceMs(this.#waits, record.call, phase);
     this.#calls.set(call.requestId, record);
     this.#byActionId.set(call.actionId, record);
   }
@@ -456,25 +330,10 @@ export class CallTracker {
 
   /** `dial-end` and `hangup` both carry DIALSTATUS; whichever comes first ends the call. */
   #onDialOutcome(record: CallRecord, dialStatus: string, updates: StatusUpdate[]): void {
-    if (dialStatus === 'ANSWER') {
-      // The visitor answered even if visitor-answered was lost: report the connection before its end.
-      this.#report(record, 'connected', updates);
-      this.#end(record, updates);
-      return;
-    }
-    const failure = DIAL_STATUS_FAILURE[dialStatus];
-    if (failure) {
-      this.#end(record, updates, failure);
-      return;
-    }
-    if (dialStatus !== '') {
-      this.#end(record, updates, 'pbx_unavailable');
-      return;
-    }
-    // No Dial() ran: the extension hung up before the visitor was dialled (during or instead of the confirmation).
-    if (record.phase === 'connected') this.#end(record, updates);
-    else if (record.phase === 'dialing_visitor') this.#end(record, updates, 'pbx_unavailable');
-    else this.#end(record, updates, 'extension_declined');
+    const ending = endingOf(record.phase, dialStatus);
+    // The visitor answered even if visitor-answered was lost: report the connection before its end.
+    if (ending.connected) this.#report(record, 'connected', updates);
+    this.#end(record, updates, ending.reason);
   }
 
   #learnChannel(record: CallRecord, channel: string): void {
@@ -493,27 +352,7 @@ export class CallTracker {
   #enterPhase(record: CallRecord, phase: Phase, nowMs: number): void {
     if (PHASE_RANK[phase] <= PHASE_RANK[record.phase]) return;
     record.phase = phase;
-    record.deadlineAt = nowMs + this.#phaseAllowanceMs(record, phase);
-  }
-
-  #phaseAllowanceMs(record: CallRecord, phase: Phase): number {
-    switch (phase) {
-      case 'originating':
-      case 'ringing_extension':
-        return record.call.ringSeconds * 1000 + this.#marginMs;
-      case 'originate_failed':
-        return this.#busyEvidenceGraceMs;
-      case 'extension_answered':
-        return (record.call.confirm ? this.#confirmMs : 0) + this.#marginMs;
-      case 'awaiting_confirmation':
-        return this.#confirmMs + this.#marginMs;
-      case 'confirmed':
-        return this.#marginMs;
-      case 'dialing_visitor':
-        return record.call.ringSeconds * 1000 + this.#marginMs;
-      case 'connected':
-        return this.#maxConnectedMs;
-    }
+    record.deadlineAt = nowMs + phaseAllowanceMs(this.#waits, record.call, phase);
   }
 
   #report(

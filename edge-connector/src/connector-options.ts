@@ -1,7 +1,7 @@
 // What startConnector takes and gives: its configuration, its clients, its tuning, and the running connector.
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { AmiClient, AmiConnectionStatus } from './ami/types.ts';
-import type { CallTimingOptions } from './call-tracker.ts';
+import type { CallTimingOptions } from './call-phases.ts';
 import type { ConnectorConfig } from './config.ts';
 import type { ConnectorLogger } from './log.ts';
 import type { ConnectorMetrics } from './metrics.ts';

@@ -9,7 +9,7 @@ import {
   type PresenceState,
   WIRE_VERSION,
 } from '../../contracts/messages.ts';
-import type { StatusUpdate } from './call-tracker.ts';
+import type { StatusUpdate } from './call-phases.ts';
 import { type ConnectorLogger, describeError } from './log.ts';
 import type { ConnectorMetrics } from './metrics.ts';
 import type { RequestJournal } from './request-journal.ts';

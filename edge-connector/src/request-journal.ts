@@ -7,15 +7,14 @@
 // skipped on load. The file is compacted (rewritten to a temporary file, fsynced, renamed) when it is opened and when
 // it has grown well past what it holds. A lock file keeps a second connector away from the same directory.
 
-import { constants } from 'node:fs';
-import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CALL_STATES,
-  type CallState,
-  FAILURE_REASONS,
-  type FailureReason,
-} from '../../contracts/call-states.ts';
+import type { CallState, FailureReason } from '../../contracts/call-states.ts';
+import { type JournalLine, JournalMemory, parseLine, UNREPORTED_EXTRA_KEEP_MS } from './journal-lines.ts';
+import { JournalError, releaseLock, takeLock } from './journal-lock.ts';
+
+export { createInMemoryJournal } from './journal-lines.ts';
+export { JournalError, JournalLockedError } from './journal-lock.ts';
 
 /** What is known about a request whose Originate may have been sent. */
 export interface ClaimedRequest {
@@ -76,27 +75,6 @@ export interface RequestJournal {
   close(): Promise<void>;
 }
 
-export class JournalError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'JournalError';
-  }
-}
-
-/** Another connector (a live process) holds the state directory. */
-export class JournalLockedError extends JournalError {
-  constructor(
-    readonly lockPath: string,
-    readonly pid: number,
-  ) {
-    super(
-      `another edge connector (pid ${pid}) is using ${lockPath}: run one connector per state directory ` +
-        '(delete the lock file only if that process is not a connector)',
-    );
-    this.name = 'JournalLockedError';
-  }
-}
-
 export interface FileJournalOptions {
   /**
    * Decided ids are kept this long after their request expired (covers clock skew with the cloud); one whose status
@@ -115,92 +93,6 @@ export interface FileJournalOptions {
 export const JOURNAL_FILE_NAME = 'requests.jsonl';
 export const LOCK_FILE_NAME = 'connector.lock';
 
-type JournalLine =
-  | ({ readonly op: 'claim' } & ClaimedRequest)
-  | { readonly op: 'release'; readonly requestId: string }
-  | {
-      readonly op: 'progress';
-      readonly requestId: string;
-      readonly reported?: CallState;
-      readonly channel?: string;
-    }
-  | ({ readonly op: 'decide'; readonly requestId: string; readonly expiresAt: string } & FinalOutcome)
-  | { readonly op: 'reported'; readonly requestId: string };
-
-interface MutableUnfinished extends ClaimedRequest {
-  reported: CallState;
-  channel?: string;
-}
-
-interface DecidedEntry {
-  readonly outcome: FinalOutcome;
-  readonly expiresAt: string;
-  reported: boolean;
-}
-
-const CALL_STATE_SET: ReadonlySet<string> = new Set(CALL_STATES);
-const FAILURE_REASON_SET: ReadonlySet<string> = new Set(FAILURE_REASONS);
-const UNREPORTED_EXTRA_KEEP_MS = 24 * 3600 * 1000;
-
-/** The in-memory state both journals share: what each line means. */
-class JournalMemory {
-  readonly unfinished = new Map<string, MutableUnfinished>();
-  readonly decided = new Map<string, DecidedEntry>();
-
-  state(requestId: string): JournalState | undefined {
-    if (this.unfinished.has(requestId)) return 'claimed';
-    return this.decided.has(requestId) ? 'decided' : undefined;
-  }
-
-  decidedRequest(requestId: string): DecidedRequest | undefined {
-    const entry = this.decided.get(requestId);
-    return entry && { requestId, outcome: entry.outcome, reported: entry.reported };
-  }
-
-  unfinishedRequests(): UnfinishedRequest[] {
-    return [...this.unfinished.values()].map((entry) => ({ ...entry }));
-  }
-
-  unreported(): DecidedRequest[] {
-    return [...this.decided]
-      .filter(([, entry]) => !entry.reported)
-      .map(([requestId, entry]) => ({ requestId, outcome: entry.outcome, reported: false }));
-  }
-
-  apply(line: JournalLine): void {
-    switch (line.op) {
-      case 'claim': {
-        const { op: _op, ...claimed } = line;
-        this.decided.delete(line.requestId);
-        this.unfinished.set(line.requestId, { ...claimed, reported: 'queued' });
-        return;
-      }
-      case 'release':
-        this.unfinished.delete(line.requestId);
-        return;
-      case 'progress': {
-        const entry = this.unfinished.get(line.requestId);
-        if (!entry) return;
-        if (line.reported !== undefined) entry.reported = line.reported;
-        if (line.channel !== undefined) entry.channel = line.channel;
-        return;
-      }
-      case 'decide': {
-        this.unfinished.delete(line.requestId);
-        const outcome: FinalOutcome =
-          line.status === 'failed' ? { status: 'failed', reason: line.reason } : { status: 'completed' };
-        this.decided.set(line.requestId, { outcome, expiresAt: line.expiresAt, reported: false });
-        return;
-      }
-      case 'reported': {
-        const entry = this.decided.get(line.requestId);
-        if (entry) entry.reported = true;
-        return;
-      }
-    }
-  }
-}
-
 /** Opens (creating if needed) the journal in `stateDir`, takes its lock, and compacts it. */
 export async function openFileJournal(
   stateDir: string,
@@ -218,45 +110,8 @@ export async function openFileJournal(
     await journal.load();
     return journal;
   } catch (error) {
-    locksHeld.delete(lockPath);
-    await rm(lockPath, { force: true });
+    await releaseLock(lockPath);
     throw error;
-  }
-}
-
-/** Lock files this process holds: its own pid in a lock file may also be a leftover from before a reboot. */
-const locksHeld = new Set<string>();
-
-async function takeLock(lockPath: string): Promise<void> {
-  if (locksHeld.has(lockPath)) throw new JournalLockedError(lockPath, process.pid);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(lockPath, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
-      await handle.writeFile(`${process.pid}\n`);
-      await handle.close();
-      locksHeld.add(lockPath);
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new JournalError(`cannot create the lock file ${lockPath}`, { cause: error });
-      }
-    }
-    const pid = Number.parseInt((await readFile(lockPath, 'utf8').catch(() => '')).trim(), 10);
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-      throw new JournalLockedError(lockPath, pid);
-    }
-    // Left behind by a connector that was killed: take it over.
-    await rm(lockPath, { force: true });
-  }
-  throw new JournalError(`cannot take the lock file ${lockPath}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -352,8 +207,7 @@ class FileJournal implements RequestJournal {
     if (this.#pending.length > 0) await this.#flush();
     await this.#handle?.close();
     this.#handle = undefined;
-    await rm(this.#lockPath, { force: true });
-    locksHeld.delete(this.#lockPath);
+    await releaseLock(this.#lockPath);
   }
 
   /** Applies the line in memory at once (so a concurrent redelivery sees it), then has it written. */
@@ -453,105 +307,4 @@ async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-function parseLine(text: string): JournalLine | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const line = value as Record<string, unknown>;
-  if (typeof line.requestId !== 'string' || line.requestId === '') return undefined;
-  const requestId = line.requestId;
-  switch (line.op) {
-    case 'claim':
-      if (
-        typeof line.actionId !== 'string' ||
-        typeof line.extensionNumber !== 'string' ||
-        typeof line.extensionChannel !== 'string' ||
-        typeof line.confirm !== 'boolean' ||
-        typeof line.ringSeconds !== 'number' ||
-        typeof line.expiresAt !== 'string' ||
-        typeof line.claimedAt !== 'number'
-      ) {
-        return undefined;
-      }
-      return {
-        op: 'claim',
-        requestId,
-        actionId: line.actionId,
-        extensionNumber: line.extensionNumber,
-        extensionChannel: line.extensionChannel,
-        confirm: line.confirm,
-        ringSeconds: line.ringSeconds,
-        expiresAt: line.expiresAt,
-        claimedAt: line.claimedAt,
-      };
-    case 'release':
-      return { op: 'release', requestId };
-    case 'progress': {
-      const reported =
-        typeof line.reported === 'string' && CALL_STATE_SET.has(line.reported)
-          ? (line.reported as CallState)
-          : undefined;
-      const channel = typeof line.channel === 'string' ? line.channel : undefined;
-      return {
-        op: 'progress',
-        requestId,
-        ...(reported === undefined ? {} : { reported }),
-        ...(channel === undefined ? {} : { channel }),
-      };
-    }
-    case 'decide': {
-      if (typeof line.expiresAt !== 'string') return undefined;
-      if (line.status === 'completed') {
-        return { op: 'decide', requestId, expiresAt: line.expiresAt, status: 'completed' };
-      }
-      if (
-        line.status !== 'failed' ||
-        typeof line.reason !== 'string' ||
-        !FAILURE_REASON_SET.has(line.reason)
-      ) {
-        return undefined;
-      }
-      const reason = line.reason as FailureReason;
-      return { op: 'decide', requestId, expiresAt: line.expiresAt, status: 'failed', reason };
-    }
-    case 'reported':
-      return { op: 'reported', requestId };
-    default:
-      return undefined;
-  }
-}
-
-/** The journal of a connector run without a state directory (tests, the local stack): forgotten on restart. */
-export function createInMemoryJournal(capacity = 10_000): RequestJournal {
-  const memory = new JournalMemory();
-  const record = async (line: JournalLine): Promise<void> => {
-    memory.apply(line);
-    // Bounded: the oldest decided ids go first.
-    if (memory.decided.size > capacity) {
-      const oldest = memory.decided.keys().next();
-      if (!oldest.done) memory.decided.delete(oldest.value);
-    }
-  };
-  return {
-    state: (requestId) => memory.state(requestId),
-    decided: (requestId) => memory.decidedRequest(requestId),
-    claim: (request) => record({ op: 'claim', ...request }),
-    release: (requestId) => record({ op: 'release', requestId }),
-    decide: (requestId, expiresAt, outcome) => record({ op: 'decide', requestId, expiresAt, ...outcome }),
-    markReported(requestId) {
-      void record({ op: 'reported', requestId });
-    },
-    progress(requestId, change) {
-      void record({ op: 'progress', requestId, ...change });
-    },
-    unfinished: () => memory.unfinishedRequests(),
-    unreported: () => memory.unreported(),
-    async close() {},
-  };
 }

@@ -1,7 +1,8 @@
 // The call tracker, driven by event sequences modelled on the real Asterisk transcripts (test/fixtures/asterisk).
 import { describe, expect, it } from 'vitest';
 import type { AmiEvent } from '../../edge-connector/src/ami/types.ts';
-import { CallTracker, type StatusUpdate, type TrackedCall } from '../../edge-connector/src/call-tracker.ts';
+import type { StatusUpdate, TrackedCall } from '../../edge-connector/src/call-phases.ts';
+import { CallTracker } from '../../edge-connector/src/call-tracker.ts';
 
 const T0 = 1_800_000_000_000;
 

@@ -2,7 +2,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} here is Asterisk's syntax, not a template slip
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CALLNOW_STAGES } from '../../edge-connector/src/call-tracker.ts';
+import { CALLNOW_STAGES } from '../../edge-connector/src/call-phases.ts';
 
 const DIALPLAN_PATH = new URL('../../edge-connector/asterisk/extensions_callnow.conf', import.meta.url);
 const dialplan = readFileSync(DIALPLAN_PATH, 'utf8');

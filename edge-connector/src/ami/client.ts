@@ -6,12 +6,21 @@ import type { AsteriskManager as ManagerInstance, RawAmiItem } from 'asterisk-ma
 import AsteriskManager from 'asterisk-manager';
 import { encodeAction } from './action-encoding.ts';
 import {
+  type AmiClientOptions,
+  isPositiveMs,
+  LOGOFF_TIMEOUT_MS,
+  type ResolvedClientOptions,
+  resolveClientOptions,
+} from './client-options.ts';
+import {
   AmiAuthenticationError,
   AmiConnectError,
   AmiConnectionClosedError,
   AmiInvalidActionError,
   AmiNotReadyError,
 } from './errors.ts';
+import { Listeners } from './listeners.ts';
+import { type Session, toFields, toResponse, waitForClose } from './manager-items.ts';
 import { PendingActions } from './pending-actions.ts';
 import type {
   AmiAction,
@@ -19,73 +28,14 @@ import type {
   AmiClient,
   AmiConnectionStatus,
   AmiEvent,
-  AmiFields,
   AmiLogger,
   AmiResponse,
 } from './types.ts';
-
-export interface AmiClientOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly username: string;
-  readonly secret: string;
-  /** @default 5000 */
-  readonly actionTimeoutMs?: number;
-  /** How long one attempt may take to be ready: TCP connect, Login answered and FullyBooted seen. @default 10000 */
-  readonly connectTimeoutMs?: number;
-  /** Delay in ms before connection attempt `attempt` (1 = first retry), or null to give up. @default defaultRetryStrategy */
-  readonly retry?: (attempt: number) => number | null;
-  /**
-   * Delay in ms before logging in again after Asterisk refused the credentials `attempt` times in a row, or null to
-   * give up. Slow on purpose: a wrong secret is fixed by a person, and every refusal is a security event on the PBX.
-   * @default defaultLoginRetryStrategy
-   */
-  readonly loginRetry?: (attempt: number) => number | null;
-  /** @default a logger that drops everything */
-  readonly logger?: AmiLogger;
-}
-
-export const DEFAULT_ACTION_TIMEOUT_MS = 5000;
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-const FIRST_RETRY_DELAY_MS = 250;
-const MAX_RETRY_DELAY_MS = 10_000;
-const FIRST_LOGIN_RETRY_DELAY_MS = 30_000;
-const MAX_LOGIN_RETRY_DELAY_MS = 300_000;
-const LOGOFF_TIMEOUT_MS = 1000;
-const SOCKET_CLOSE_WAIT_MS = 1000;
-
-/** Capped exponential backoff with jitter: 250 ms doubling to 10 s, each delay drawn from its upper half. */
-export function defaultRetryStrategy(attempt: number, random: () => number = Math.random): number {
-  const ceilingMs = Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceilingMs / 2 + (random() * ceilingMs) / 2);
-}
-
-/** After a refused login: 30 s doubling to 5 min, each delay drawn from its upper half; never gives up. */
-export function defaultLoginRetryStrategy(attempt: number, random: () => number = Math.random): number {
-  const ceilingMs = Math.min(
-    MAX_LOGIN_RETRY_DELAY_MS,
-    FIRST_LOGIN_RETRY_DELAY_MS * 2 ** Math.max(0, attempt - 1),
-  );
-  return Math.round(ceilingMs / 2 + (random() * ceilingMs) / 2);
-}
 
 const silentLogger: AmiLogger = { info() {}, warn() {}, error() {} };
 
 export function createAmiClient(options: AmiClientOptions): AmiClient {
   return new AsteriskManagerClient(options);
-}
-
-/** One TCP connection and its AMI session. */
-interface Session {
-  readonly manager: ManagerInstance;
-  loggedIn: boolean;
-  booted: boolean;
-  ready: boolean;
-  /** The client has given up on this session; anything it still emits is ignored. */
-  ended: boolean;
-  socketClosed: boolean;
-  socketError?: Error;
-  connectTimer?: NodeJS.Timeout;
 }
 
 interface ReadyWaiter {
@@ -94,18 +44,11 @@ interface ReadyWaiter {
 }
 
 class AsteriskManagerClient implements AmiClient {
-  readonly #host: string;
-  readonly #port: number;
-  readonly #username: string;
-  readonly #secret: string;
-  readonly #actionTimeoutMs: number;
-  readonly #connectTimeoutMs: number;
-  readonly #retry: (attempt: number) => number | null;
-  readonly #loginRetry: (attempt: number) => number | null;
+  readonly #options: ResolvedClientOptions;
   readonly #logger: AmiLogger;
   readonly #pending: PendingActions;
-  readonly #eventListeners = new Set<(event: AmiEvent) => void>();
-  readonly #statusListeners = new Set<(status: AmiConnectionStatus) => void>();
+  readonly #eventListeners = new Listeners<AmiEvent>(() => this.#logger, 'event');
+  readonly #statusListeners = new Listeners<AmiConnectionStatus>(() => this.#logger, 'status');
   #status: AmiConnectionStatus = 'idle';
   #session: Session | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -117,20 +60,7 @@ class AsteriskManagerClient implements AmiClient {
   #closing: Promise<void> | undefined;
 
   constructor(options: AmiClientOptions) {
-    this.#host = options.host;
-    this.#port = options.port;
-    this.#username = options.username;
-    this.#secret = options.secret;
-    this.#actionTimeoutMs = positiveMs(
-      options.actionTimeoutMs ?? DEFAULT_ACTION_TIMEOUT_MS,
-      'actionTimeoutMs',
-    );
-    this.#connectTimeoutMs = positiveMs(
-      options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-      'connectTimeoutMs',
-    );
-    this.#retry = options.retry ?? ((attempt) => defaultRetryStrategy(attempt));
-    this.#loginRetry = options.loginRetry ?? ((attempt) => defaultLoginRetryStrategy(attempt));
+    this.#options = resolveClientOptions(options);
     this.#logger = options.logger ?? silentLogger;
     // asterisk-manager leaves a listener per ActionID that was never answered; drop it with the action.
     this.#pending = new PendingActions((actionId) => this.#session?.manager.removeAllListeners(actionId));
@@ -160,7 +90,7 @@ class AsteriskManagerClient implements AmiClient {
   async send(action: AmiAction, options: AmiActionOptions = {}): Promise<AmiResponse> {
     const actionId = options.actionId ?? this.#pending.nextActionId();
     const { name, raw } = encodeAction(action, actionId);
-    const timeoutMs = options.timeoutMs ?? this.#actionTimeoutMs;
+    const timeoutMs = options.timeoutMs ?? this.#options.actionTimeoutMs;
     if (!isPositiveMs(timeoutMs)) {
       throw new AmiInvalidActionError(
         `timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`,
@@ -174,13 +104,11 @@ class AsteriskManagerClient implements AmiClient {
   }
 
   onEvent(listener: (event: AmiEvent) => void): () => void {
-    this.#eventListeners.add(listener);
-    return () => this.#eventListeners.delete(listener);
+    return this.#eventListeners.add(listener);
   }
 
   onStatus(listener: (status: AmiConnectionStatus) => void): () => void {
-    this.#statusListeners.add(listener);
-    return () => this.#statusListeners.delete(listener);
+    return this.#statusListeners.add(listener);
   }
 
   close(): Promise<void> {
@@ -192,12 +120,7 @@ class AsteriskManagerClient implements AmiClient {
     clearTimeout(this.#retryTimer);
     const session = this.#session;
     const closedError = new AmiConnectionClosedError('the AMI client was closed');
-    this.#pending.rejectAll(
-      (action, actionId) =>
-        new AmiConnectionClosedError(
-          `AMI action ${action} (ActionID ${actionId}) failed: the client was closed`,
-        ),
-    );
+    this.#failPending('the client was closed');
     this.#setStatus('closed');
     this.#rejectWaiters(closedError);
     if (!session || session.ended) return;
@@ -236,7 +159,13 @@ class AsteriskManagerClient implements AmiClient {
   }
 
   #openSession(): void {
-    const manager = AsteriskManager(undefined, this.#host, this.#username, this.#secret, true);
+    const manager = AsteriskManager(
+      undefined,
+      this.#options.host,
+      this.#options.username,
+      this.#options.secret,
+      true,
+    );
     const session: Session = {
       manager,
       loggedIn: false,
@@ -256,12 +185,12 @@ class AsteriskManagerClient implements AmiClient {
       this.#sessionFailed(
         session,
         new AmiConnectError(
-          `no ready AMI session within ${this.#connectTimeoutMs} ms (waiting for ${stage}; ` +
+          `no ready AMI session within ${this.#options.connectTimeoutMs} ms (waiting for ${stage}; ` +
             'FullyBooted needs read=system for the AMI user)',
         ),
       );
-    }, this.#connectTimeoutMs);
-    manager.connect(this.#port, this.#host, () => {
+    }, this.#options.connectTimeoutMs);
+    manager.connect(this.#options.port, this.#options.host, () => {
       // A connect that outlived its attempt: asterisk-manager can only close a socket once it is open.
       if (session.ended) {
         manager.disconnect();
@@ -280,7 +209,7 @@ class AsteriskManagerClient implements AmiClient {
     if (session.ended) return;
     const eventName = item.event;
     if (typeof eventName === 'string') {
-      this.#dispatchEvent({ name: eventName, fields: toFields(item) });
+      this.#eventListeners.emit({ name: eventName, fields: toFields(item) }, { event: eventName });
       if (eventName === 'FullyBooted') {
         session.booted = true;
         this.#becomeReadyIfBooted(session);
@@ -306,12 +235,12 @@ class AsteriskManagerClient implements AmiClient {
       return;
     }
     const error = new AmiAuthenticationError(
-      `Asterisk refused the AMI login of ${this.#username} at ${this.#host}:${this.#port}: ${message}; ` +
+      `Asterisk refused the AMI login of ${this.#options.username} at ${this.#options.host}:${this.#options.port}: ${message}; ` +
         'check AMI_USERNAME and AMI_SECRET against manager.conf (and its permit/deny lines)',
     );
     this.#endSession(session);
     this.#refusedLogins += 1;
-    const delayMs = this.#loginRetry(this.#refusedLogins);
+    const delayMs = this.#options.loginRetry(this.#refusedLogins);
     if (delayMs === null) {
       this.#terminate(error);
       return;
@@ -351,7 +280,7 @@ class AsteriskManagerClient implements AmiClient {
     }
     this.#sessionFailed(
       session,
-      new AmiConnectError(`could not open an AMI session at ${this.#host}:${this.#port}`, {
+      new AmiConnectError(`could not open an AMI session at ${this.#options.host}:${this.#options.port}`, {
         cause: session.socketError,
       }),
     );
@@ -361,15 +290,10 @@ class AsteriskManagerClient implements AmiClient {
   #sessionLost(session: Session, reason: string, cause?: Error): void {
     this.#endSession(session);
     if (this.#status === 'closed') return;
-    this.#pending.rejectAll(
-      (action, actionId) =>
-        new AmiConnectionClosedError(`AMI action ${action} (ActionID ${actionId}) failed: ${reason}`, {
-          cause,
-        }),
-    );
+    this.#failPending(reason, cause);
     this.#logger.warn(`AMI session lost: ${reason}`, {
-      host: this.#host,
-      port: this.#port,
+      host: this.#options.host,
+      port: this.#options.port,
       cause: cause?.message,
     });
     this.#setStatus('reconnecting');
@@ -387,11 +311,11 @@ class AsteriskManagerClient implements AmiClient {
     this.#lastError = error;
     this.#failedAttempts += 1;
     const attempt = this.#failedAttempts;
-    const delayMs = this.#retry(attempt);
+    const delayMs = this.#options.retry(attempt);
     if (delayMs === null) {
       this.#terminate(
         new AmiConnectError(
-          `gave up connecting to AMI at ${this.#host}:${this.#port} after ${attempt} attempts`,
+          `gave up connecting to AMI at ${this.#options.host}:${this.#options.port} after ${attempt} attempts`,
           {
             cause: error,
           },
@@ -419,12 +343,7 @@ class AsteriskManagerClient implements AmiClient {
   #terminate(error: Error): void {
     if (this.#session) this.#endSession(this.#session);
     clearTimeout(this.#retryTimer);
-    this.#pending.rejectAll(
-      (action, actionId) =>
-        new AmiConnectionClosedError(`AMI action ${action} (ActionID ${actionId}) failed: ${error.message}`, {
-          cause: error,
-        }),
-    );
+    this.#failPending(error.message, error);
     this.#logger.error(error.message, {
       cause: error.cause instanceof Error ? error.cause.message : undefined,
     });
@@ -450,79 +369,28 @@ class AsteriskManagerClient implements AmiClient {
     const previous = this.#status;
     if (previous === next) return;
     this.#status = next;
-    this.#logger.info(`AMI connection ${previous} -> ${next}`, { host: this.#host, port: this.#port });
-    for (const listener of this.#statusListeners) {
-      try {
-        listener(next);
-      } catch (error) {
-        this.#logger.error('an AMI status listener threw', { error: String(error) });
-      }
-    }
-  }
-
-  #dispatchEvent(event: AmiEvent): void {
-    for (const listener of this.#eventListeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.#logger.error('an AMI event listener threw', { event: event.name, error: String(error) });
-      }
-    }
-  }
-}
-
-function isPositiveMs(value: number): boolean {
-  return Number.isFinite(value) && value > 0;
-}
-
-function positiveMs(value: number, name: string): number {
-  if (!isPositiveMs(value))
-    throw new RangeError(`${name} must be a positive number of milliseconds, got ${value}`);
-  return value;
-}
-
-function waitForClose(manager: ManagerInstance): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, SOCKET_CLOSE_WAIT_MS);
-    manager.on('close', () => {
-      clearTimeout(timer);
-      resolve();
+    this.#logger.info(`AMI connection ${previous} -> ${next}`, {
+      host: this.#options.host,
+      port: this.#options.port,
     });
-  });
-}
-
-/**
- * Flattens asterisk-manager's item into AmiFields: it turns repeated headers into arrays (first wins here) and
- * `Variable`/`ChanVariable` headers into objects (`Variable: X` of a VarSet becomes `{ X: '' }`), rebuilt here.
- */
-function toFields(item: RawAmiItem): AmiFields {
-  const fields: Record<string, string> = {};
-  for (const [key, value] of Object.entries(item)) {
-    if (value === undefined) continue;
-    if (typeof value === 'string') fields[key] = value;
-    else if (Array.isArray(value)) fields[key] = value[0] ?? '';
-    else {
-      fields[key] = Object.entries(value)
-        .map(([name, entry]) => (entry === '' ? name : `${name}=${entry}`))
-        .join(',');
-    }
+    this.#statusListeners.emit(next);
   }
-  return fields;
+
+  /** Every action still waiting for its answer fails now, naming why. */
+  #failPending(reason: string, cause?: Error): void {
+    this.#pending.rejectAll(
+      (action, actionId) =>
+        new AmiConnectionClosedError(`AMI action ${action} (ActionID ${actionId}) failed: ${reason}`, {
+          cause,
+        }),
+    );
+  }
 }
 
-const RESPONSE_KINDS: Record<string, AmiResponse['response']> = {
-  success: 'Success',
-  error: 'Error',
-  goodbye: 'Goodbye',
-  follows: 'Follows',
-};
-
-function toResponse(item: RawAmiItem): AmiResponse | undefined {
-  const { response, actionid: actionId, message } = item;
-  if (typeof response !== 'string' || typeof actionId !== 'string') return undefined;
-  const fields = toFields(item);
-  const kind = RESPONSE_KINDS[response.toLowerCase()] ?? 'Error';
-  return typeof message === 'string'
-    ? { response: kind, actionId, message, fields }
-    : { response: kind, actionId, fields };
-}
+export {
+  type AmiClientOptions,
+  DEFAULT_ACTION_TIMEOUT_MS,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  defaultLoginRetryStrategy,
+  defaultRetryStrategy,
+} from './client-options.ts';
