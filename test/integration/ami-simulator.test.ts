@@ -52,6 +52,23 @@ interface PlayedCall {
   readonly elapsedMs: number;
 }
 
+/** An Originate into the callnow context, as the connector sends it, with the variables the test needs. */
+function callNowOriginate(
+  channel: string,
+  variables: readonly string[],
+  extra: readonly AmiHeader[] = [],
+): AmiHeader[] {
+  return [
+    ['Action', 'Originate'],
+    ['Channel', channel],
+    ['Context', 'callnow'],
+    ['Exten', 's'],
+    ...extra,
+    ...variables.map((variable): AmiHeader => ['Variable', variable]),
+    ['Async', 'true'],
+  ];
+}
+
 /** Originates like the connector does and waits until the call is over. */
 async function playCall(
   channel: string,
@@ -62,22 +79,24 @@ async function playCall(
   const requestId = `req-${requestCounter}`;
   const actionId = `callnow-${requestId}-1`;
   const started = performance.now();
-  const response = await ami.action([
-    ['Action', 'Originate'],
-    ['ActionID', actionId],
-    ['Channel', channel],
-    ['Context', 'callnow'],
-    ['Exten', 's'],
-    ['Priority', '1'],
-    ['Timeout', String(options.timeoutMs ?? 30_000)],
-    ['CallerID', `"CallNow: Grace" <${visitorNumber}>`],
-    ['Variable', `CALLNOW_REQUEST_ID=${requestId}`],
-    ['Variable', `CALLNOW_CONFIRM=${options.confirm ?? '1'}`],
-    ['Variable', `CALLNOW_VISITOR_DIAL=PJSIP/${visitorNumber}@trunk`],
-    ['Variable', `CALLNOW_VISITOR_NUMBER=${visitorNumber}`],
-    ['Variable', `CALLNOW_RING_SECONDS=${options.ringSeconds ?? 20}`],
-    ['Async', 'true'],
-  ]);
+  const response = await ami.action(
+    callNowOriginate(
+      channel,
+      [
+        `CALLNOW_REQUEST_ID=${requestId}`,
+        `CALLNOW_CONFIRM=${options.confirm ?? '1'}`,
+        `CALLNOW_VISITOR_DIAL=PJSIP/${visitorNumber}@trunk`,
+        `CALLNOW_VISITOR_NUMBER=${visitorNumber}`,
+        `CALLNOW_RING_SECONDS=${options.ringSeconds ?? 20}`,
+      ],
+      [
+        ['ActionID', actionId],
+        ['Priority', '1'],
+        ['Timeout', String(options.timeoutMs ?? 30_000)],
+        ['CallerID', `"CallNow: Grace" <${visitorNumber}>`],
+      ],
+    ),
+  );
   const originateResponse = await ami.waitFor(
     (message) =>
       headerValue(message, 'Event') === 'OriginateResponse' && headerValue(message, 'ActionID') === actionId,
@@ -562,16 +581,13 @@ describe('the AMI protocol, as Asterisk 22 speaks it', () => {
 
   it('takes several Variable headers and the comma-separated form alike', async () => {
     const requestId = 'req-variables';
-    await ami.action([
-      ['Action', 'Originate'],
-      ['Channel', 'PJSIP/101'],
-      ['Context', 'callnow'],
-      ['Exten', 's'],
-      ['Priority', '1'],
-      ['Variable', `CALLNOW_REQUEST_ID=${requestId},CALLNOW_CONFIRM=0`],
-      ['Variable', 'CALLNOW_VISITOR_NUMBER=+12025550102'],
-      ['Async', 'true'],
-    ]);
+    await ami.action(
+      callNowOriginate(
+        'PJSIP/101',
+        [`CALLNOW_REQUEST_ID=${requestId},CALLNOW_CONFIRM=0`, 'CALLNOW_VISITOR_NUMBER=+12025550102'],
+        [['Priority', '1']],
+      ),
+    );
 
     await ami.waitFor((message) => isStage(message, requestId, 'hangup'));
     const stages = ami
@@ -730,19 +746,18 @@ describe('what the connector of issue 3 relies on', () => {
   ] as const)('presents %s to the visitor, never their own number', async (_what, extra, shown) => {
     requestCounter += 1;
     const requestId = `req-${requestCounter}`;
-    await ami.action([
-      ['Action', 'Originate'],
-      ['Channel', 'PJSIP/101'],
-      ['Context', 'callnow'],
-      ['Exten', 's'],
-      ['CallerID', '"CallNow: Grace" <+12025550100>'],
-      ['Variable', `CALLNOW_REQUEST_ID=${requestId}`],
-      ['Variable', 'CALLNOW_EXTENSION=101'],
-      ['Variable', 'CALLNOW_CONFIRM=0'],
-      ['Variable', 'CALLNOW_VISITOR_NUMBER=+12025550100'],
-      ...extra,
-      ['Async', 'true'],
-    ]);
+    await ami.action(
+      callNowOriginate(
+        'PJSIP/101',
+        [
+          `CALLNOW_REQUEST_ID=${requestId}`,
+          'CALLNOW_EXTENSION=101',
+          'CALLNOW_CONFIRM=0',
+          'CALLNOW_VISITOR_NUMBER=+12025550100',
+        ],
+        [['CallerID', '"CallNow: Grace" <+12025550100>']],
+      ).concat(extra.map(([name, value]): AmiHeader => [name, value])),
+    );
     await ami.waitFor((message) => isStage(message, requestId, 'hangup'));
 
     const visitorDial = ami
@@ -755,16 +770,13 @@ describe('what the connector of issue 3 relies on', () => {
   it('answers Getvar on a live channel with the variable, and on a channel that is gone with No such channel', async () => {
     requestCounter += 1;
     const requestId = `req-${requestCounter}`;
-    await ami.action([
-      ['Action', 'Originate'],
-      ['Channel', 'PJSIP/101'],
-      ['Context', 'callnow'],
-      ['Exten', 's'],
-      ['Variable', `CALLNOW_REQUEST_ID=${requestId}`],
-      ['Variable', 'CALLNOW_CONFIRM=0'],
-      ['Variable', 'CALLNOW_VISITOR_NUMBER=+12025550100'],
-      ['Async', 'true'],
-    ]);
+    await ami.action(
+      callNowOriginate('PJSIP/101', [
+        `CALLNOW_REQUEST_ID=${requestId}`,
+        'CALLNOW_CONFIRM=0',
+        'CALLNOW_VISITOR_NUMBER=+12025550100',
+      ]),
+    );
     const answered = await ami.waitFor((message) => isStage(message, requestId, 'dialing-visitor'));
     const channel = headerValue(answered, 'Channel') ?? '';
 
@@ -794,16 +806,13 @@ describe('what the connector of issue 3 relies on', () => {
     await peer.login(simulator.username, simulator.secret);
     requestCounter += 1;
     const requestId = `req-${requestCounter}`;
-    await peer.action([
-      ['Action', 'Originate'],
-      ['Channel', 'PJSIP/105'],
-      ['Context', 'callnow'],
-      ['Exten', 's'],
-      ['Variable', `CALLNOW_REQUEST_ID=${requestId}`],
-      ['Variable', 'CALLNOW_CONFIRM=0'],
-      ['Variable', 'CALLNOW_VISITOR_NUMBER=+12025550101'],
-      ['Async', 'true'],
-    ]);
+    await peer.action(
+      callNowOriginate('PJSIP/105', [
+        `CALLNOW_REQUEST_ID=${requestId}`,
+        'CALLNOW_CONFIRM=0',
+        'CALLNOW_VISITOR_NUMBER=+12025550101',
+      ]),
+    );
     await peer.waitFor((message) => isStage(message, requestId, 'visitor-answered'));
     const shared = ami;
 
@@ -862,16 +871,13 @@ describe('restarts and crashes', () => {
     const peer = await RawAmiConnection.open(simulator.port);
     await peer.login(simulator.username, simulator.secret);
     const requestId = 'req-restart';
-    await peer.action([
-      ['Action', 'Originate'],
-      ['Channel', 'PJSIP/101'],
-      ['Context', 'callnow'],
-      ['Exten', 's'],
-      ['Variable', `CALLNOW_REQUEST_ID=${requestId}`],
-      ['Variable', 'CALLNOW_CONFIRM=0'],
-      ['Variable', 'CALLNOW_VISITOR_NUMBER=+12025550101'],
-      ['Async', 'true'],
-    ]);
+    await peer.action(
+      callNowOriginate('PJSIP/101', [
+        `CALLNOW_REQUEST_ID=${requestId}`,
+        'CALLNOW_CONFIRM=0',
+        'CALLNOW_VISITOR_NUMBER=+12025550101',
+      ]),
+    );
     await peer.waitFor((message) => isStage(message, requestId, 'visitor-answered'));
 
     const restarted = simulator.shutdown();

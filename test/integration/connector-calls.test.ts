@@ -1,23 +1,9 @@
 // The edge connector end to end on loopback: local-aws-sqs for both queues, the AMI simulator as the PBX, the real
 // AMI client in between. Each test sends call.requested messages and reads what arrives on the call-events queue.
 
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import {
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import { createSqsServer } from 'local-aws-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  CallEventSchema,
-  type CallRequested,
-  type CallStatus,
-  type ExtensionPresence,
-} from '../../contracts/messages.ts';
+import type { CallRequested } from '../../contracts/messages.ts';
 import { CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS } from '../../contracts/queue-timing.ts';
 import { type AmiSimulator, startAmiSimulator } from '../../edge-connector/simulator/ami-simulator.ts';
 import { createAmiClient } from '../../edge-connector/src/ami/client.ts';
@@ -31,12 +17,18 @@ import {
   callRequestsQueueName,
   MAX_RECEIVE_COUNT,
 } from '../../infra/resources.ts';
+import {
+  ACCOUNT_ID,
+  CallEventsCollector,
+  type LocalQueues,
+  originatesOf,
+  startLocalQueues,
+} from '../support/connector-peers.ts';
 import { callRequested as sampleCallRequested } from '../support/fixtures.ts';
 
 const SITE_ID = 'hq';
-const ACCOUNT_ID = '000000000000';
 
-let sqsServer: Server;
+let queues: LocalQueues;
 let sqs: SQSClient;
 let requestsQueueUrl: string;
 let eventsQueueUrl: string;
@@ -49,31 +41,7 @@ const amiEvents: AmiEvent[] = [];
 const wireText = new Map<number, string>();
 const SITE_CALLER_ID = '+12025550199';
 
-/** Every call.status read from the events queue so far, by request id, in arrival order. */
-const statusesByRequest = new Map<string, CallStatus[]>();
-const presenceReports: ExtensionPresence[] = [];
-let collecting = true;
-let collector: Promise<void>;
-
-async function collectStatuses(): Promise<void> {
-  while (collecting) {
-    // A short poll: local-aws-sqs answers it within ~40 ms with whatever is there.
-    const received = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-    );
-    for (const message of received.Messages ?? []) {
-      const event = CallEventSchema.parse(JSON.parse(message.Body ?? ''));
-      if (event.type === 'call.status') {
-        statusesByRequest.set(event.requestId, [...(statusesByRequest.get(event.requestId) ?? []), event]);
-      } else {
-        presenceReports.push(event);
-      }
-      await sqs.send(
-        new DeleteMessageCommand({ QueueUrl: eventsQueueUrl, ReceiptHandle: message.ReceiptHandle }),
-      );
-    }
-  }
-}
+let events: CallEventsCollector;
 
 function callRequested(
   extension: string,
@@ -102,38 +70,22 @@ async function sendRequest(body: CallRequested | string): Promise<void> {
 async function statusSequence(requestId: string, timeoutMs = 8000): Promise<string[]> {
   const giveUpAt = Date.now() + timeoutMs;
   for (;;) {
-    const statuses = statusesByRequest.get(requestId) ?? [];
-    const ended = statuses.some((status) => status.status === 'completed' || status.status === 'failed');
+    const ended = events.statusesOf(requestId).some((status) => /^(completed|failed)/.test(status));
     if (ended || Date.now() > giveUpAt) {
       // A little longer, so that a wrong status sent after the end would be seen too.
       if (ended) await new Promise((resolve) => setTimeout(resolve, 100));
-      return (statusesByRequest.get(requestId) ?? []).map((s) =>
-        s.reason ? `${s.status}/${s.reason}` : s.status,
-      );
+      return events.statusesOf(requestId);
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
 function originateHeaders(requestId: string): Array<readonly [string, string]> {
-  const action = simulator.actions.find(
-    (received) =>
-      received.name === 'Originate' &&
-      received.headers.some(
-        ([name, value]) => name === 'Variable' && value === `CALLNOW_REQUEST_ID=${requestId}`,
-      ),
-  );
-  return [...(action?.headers ?? [])];
+  return [...(originatesOf(simulator, requestId)[0]?.headers ?? [])];
 }
 
 function originatesFor(requestId: string): number {
-  return simulator.actions.filter(
-    (action) =>
-      action.name === 'Originate' &&
-      action.headers.some(
-        ([name, value]) => name === 'Variable' && value === `CALLNOW_REQUEST_ID=${requestId}`,
-      ),
-  ).length;
+  return originatesOf(simulator, requestId).length;
 }
 
 /** Messages received but neither deleted nor visible again yet: what the connector took and kept. */
@@ -157,33 +109,23 @@ async function simulatorIdle(timeoutMs = 3000): Promise<void> {
 
 beforeAll(async () => {
   const requestsDlq = callRequestsDeadLetterQueueName(SITE_ID);
-  sqsServer = await createSqsServer({
-    port: 0,
-    hostname: '127.0.0.1',
-    accountId: ACCOUNT_ID,
-    queues: [
-      { QueueName: requestsDlq },
-      {
-        QueueName: callRequestsQueueName(SITE_ID),
-        Attributes: {
-          VisibilityTimeout: CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS,
-          RedrivePolicy: JSON.stringify({
-            deadLetterTargetArn: `arn:aws:sqs:us-east-1:${ACCOUNT_ID}:${requestsDlq}`,
-            maxReceiveCount: MAX_RECEIVE_COUNT,
-          }),
-        },
+  queues = await startLocalQueues([
+    { QueueName: requestsDlq },
+    {
+      QueueName: callRequestsQueueName(SITE_ID),
+      Attributes: {
+        VisibilityTimeout: CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS,
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: `arn:aws:sqs:us-east-1:${ACCOUNT_ID}:${requestsDlq}`,
+          maxReceiveCount: MAX_RECEIVE_COUNT,
+        }),
       },
-      { QueueName: CALL_EVENTS_QUEUE_NAME },
-    ],
-  });
-  const endpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
-  requestsQueueUrl = `${endpoint}/${ACCOUNT_ID}/${callRequestsQueueName(SITE_ID)}`;
-  eventsQueueUrl = `${endpoint}/${ACCOUNT_ID}/${CALL_EVENTS_QUEUE_NAME}`;
-  sqs = new SQSClient({
-    region: 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+    },
+    { QueueName: CALL_EVENTS_QUEUE_NAME },
+  ]);
+  ({ sqs } = queues);
+  requestsQueueUrl = queues.url(callRequestsQueueName(SITE_ID));
+  eventsQueueUrl = queues.url(CALL_EVENTS_QUEUE_NAME);
 
   simulator = await startAmiSimulator({ timeScale: 0.02 });
   simulator.onRawData((sessionId, text) => wireText.set(sessionId, (wireText.get(sessionId) ?? '') + text));
@@ -209,20 +151,15 @@ beforeAll(async () => {
     { sqs, ami, logger: createJsonLogger({ write: (line) => logLines.push(line) }) },
     { timing: { busyEvidenceGraceMs: 200 }, presenceIntervalMs: 50 },
   );
-  collector = collectStatuses();
+  events = new CallEventsCollector(sqs, eventsQueueUrl);
 });
 
 afterAll(async () => {
   await connector?.stop({ abortReceives: true });
-  collecting = false;
-  await collector;
+  await events?.stop();
   await ami?.close();
   await simulator?.close();
-  sqs?.destroy();
-  await new Promise<void>((resolve) => {
-    sqsServer.closeAllConnections();
-    sqsServer.close(() => resolve());
-  });
+  await queues?.close();
 });
 
 describe('edge connector with local SQS and the AMI simulator', () => {

@@ -2,20 +2,11 @@
 // every request it did not start on the queue. Real peers on loopback: local-aws-sqs, the AMI simulator, the process.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DeleteMessageCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import { createSqsServer } from 'local-aws-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CallEventSchema, type CallRequested, type CallStatus } from '../../contracts/messages.ts';
+import type { CallRequested } from '../../contracts/messages.ts';
 import { type AmiSimulator, startAmiSimulator } from '../../edge-connector/simulator/ami-simulator.ts';
 import { createAmiClient } from '../../edge-connector/src/ami/client.ts';
 import type { AmiClient } from '../../edge-connector/src/ami/types.ts';
@@ -23,13 +14,18 @@ import { type Connector, startConnector } from '../../edge-connector/src/connect
 import { type HealthServer, startHealthServer } from '../../edge-connector/src/health-server.ts';
 import { silentLogger } from '../../edge-connector/src/log.ts';
 import { openFileJournal } from '../../edge-connector/src/request-journal.ts';
+import {
+  CallEventsCollector,
+  type LocalQueues,
+  originatesOf,
+  startLocalQueues,
+} from '../support/connector-peers.ts';
 import { callRequested as sampleCallRequested } from '../support/fixtures.ts';
 
 const SITE_ID = 'hq';
-const ACCOUNT_ID = '000000000000';
 const REPO_ROOT = join(import.meta.dirname, '../..');
 
-let sqsServer: Server;
+let queues: LocalQueues;
 let sqs: SQSClient;
 let requestsQueueUrl: string;
 let eventsQueueUrl: string;
@@ -37,24 +33,7 @@ let simulator: AmiSimulator;
 let ami: AmiClient;
 let connector: Connector;
 let health: HealthServer;
-const statuses: CallStatus[] = [];
-let collecting = true;
-let collector: Promise<void>;
-
-async function collectStatuses(): Promise<void> {
-  while (collecting) {
-    const received = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: eventsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-    );
-    for (const message of received.Messages ?? []) {
-      const event = CallEventSchema.parse(JSON.parse(message.Body ?? ''));
-      if (event.type === 'call.status') statuses.push(event);
-      await sqs.send(
-        new DeleteMessageCommand({ QueueUrl: eventsQueueUrl, ReceiptHandle: message.ReceiptHandle }),
-      );
-    }
-  }
-}
+let events: CallEventsCollector;
 
 function request(extension: string, phone: string, overrides: Partial<CallRequested> = {}): CallRequested {
   return sampleCallRequested({
@@ -80,19 +59,11 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 80
 }
 
 function statusesOf(requestId: string): string[] {
-  return statuses
-    .filter((status) => status.requestId === requestId)
-    .map((status) => (status.reason ? `${status.status}/${status.reason}` : status.status));
+  return events.statusesOf(requestId);
 }
 
 function originatesFor(requestId: string): number {
-  return simulator.actions.filter(
-    (action) =>
-      action.name === 'Originate' &&
-      action.headers.some(
-        ([name, value]) => name === 'Variable' && value === `CALLNOW_REQUEST_ID=${requestId}`,
-      ),
-  ).length;
+  return originatesOf(simulator, requestId).length;
 }
 
 async function queueCounts(): Promise<{ visible: number; inFlight: number }> {
@@ -131,24 +102,14 @@ function runMain(
 }
 
 beforeAll(async () => {
-  sqsServer = await createSqsServer({
-    port: 0,
-    hostname: '127.0.0.1',
-    accountId: ACCOUNT_ID,
-    queues: [
-      { QueueName: 'callnow-call-requests-hq', Attributes: { VisibilityTimeout: 30 } },
-      { QueueName: 'callnow-call-requests-slow', Attributes: { VisibilityTimeout: 1 } },
-      { QueueName: 'callnow-call-events' },
-    ],
-  });
-  const endpoint = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
-  requestsQueueUrl = `${endpoint}/${ACCOUNT_ID}/callnow-call-requests-hq`;
-  eventsQueueUrl = `${endpoint}/${ACCOUNT_ID}/callnow-call-events`;
-  sqs = new SQSClient({
-    region: 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
+  queues = await startLocalQueues([
+    { QueueName: 'callnow-call-requests-hq', Attributes: { VisibilityTimeout: 30 } },
+    { QueueName: 'callnow-call-requests-slow', Attributes: { VisibilityTimeout: 1 } },
+    { QueueName: 'callnow-call-events' },
+  ]);
+  ({ sqs } = queues);
+  requestsQueueUrl = queues.url('callnow-call-requests-hq');
+  eventsQueueUrl = queues.url('callnow-call-events');
   simulator = await startAmiSimulator({ timeScale: 0.05, restartDelayMs: 1000 });
   ami = createAmiClient({
     host: simulator.host,
@@ -175,21 +136,16 @@ beforeAll(async () => {
     health: () => connector.health(),
     metrics: () => connector.metrics.render(),
   });
-  collector = collectStatuses();
+  events = new CallEventsCollector(sqs, eventsQueueUrl);
 });
 
 afterAll(async () => {
   await connector?.stop({ abortReceives: true });
   await health?.close();
-  collecting = false;
-  await collector;
+  await events?.stop();
   await ami?.close();
   await simulator?.close();
-  sqs?.destroy();
-  await new Promise<void>((resolve) => {
-    sqsServer.closeAllConnections();
-    sqsServer.close(() => resolve());
-  });
+  await queues?.close();
 });
 
 describe('the connector as an operator sees it', () => {
