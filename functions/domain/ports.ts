@@ -29,8 +29,6 @@ export interface CallNowStore {
   takeCaptchaChallenge(challengeId: string): Promise<CaptchaChallenge | undefined>;
   /** Counts one hit in the subject's current window, refusing it (and counting nothing) at the limit. */
   hit(check: LimitCheck, nowMs: number): Promise<LimitOutcome>;
-  /** Takes back one hit counted in the subject's current window (for a request that did not go ahead). */
-  unhit(check: LimitCheck, nowMs: number): Promise<void>;
   /** Forces image validation on for a CallNow ID until `until` (an ISO instant). */
   raiseShield(callNowId: string, until: string): Promise<void>;
   /** Takes the hold on a number if nobody has it; otherwise answers who holds it, changing nothing. */

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { errorPayload, type HttpError } from './errors.ts';
 
 const COMMON_HEADERS = {
   'x-content-type-options': 'nosniff',
@@ -33,4 +34,9 @@ export function htmlResponse(statusCode: number, body: string, headers: Record<s
 
 export function seeOther(location: string): APIGatewayProxyStructuredResultV2 {
   return { statusCode: 303, headers: { location, 'cache-control': 'no-store', ...COMMON_HEADERS }, body: '' };
+}
+
+/** The API's error body for an HttpError, with its headers and any `extra` fields (a new CAPTCHA, say). */
+export function jsonError(error: HttpError, extra: Record<string, unknown> = {}) {
+  return jsonResponse(error.statusCode, { ...errorPayload(error), ...extra }, { ...error.headers });
 }

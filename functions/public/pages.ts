@@ -1,229 +1,23 @@
 // The public CallNow pages: the call form, the status view (for browsers without JavaScript) and "not available".
-// One small stylesheet and one small script, both inline and allowed by their hashes; the script reads what it
-// needs (texts, language) from a JSON data block, so its hash is the same for every page and language.
-import { createHash } from 'node:crypto';
+// One small stylesheet and one small script (functions/browser/), both inline and allowed by their hashes; the
+// script reads what it needs (texts, language) from a JSON data block, so its hash is the same for every page.
 import {
   CALL_STATES,
   type CallState,
   FAILURE_REASONS,
   type FailureReason,
 } from '../../contracts/call-states.ts';
+import type { ScriptTexts } from '../browser/texts.ts';
+import { PAGE_SCRIPT, PAGE_SCRIPT_CSP, PAGE_STYLE, PAGE_STYLE_CSP } from './browser-assets.generated.ts';
 import type { CaptchaView } from './captcha-image.ts';
 import { escapeHtml } from './html.ts';
 import { type Catalogue, catalogue, fill, LANGUAGES, type Language } from './i18n/index.ts';
 
-/** Scripts are sent as written, less the indentation: a quarter of their bytes, and no build step. */
-export function withoutIndentation(source: string): string {
-  return source.replace(/^[ \t]+/gm, '');
-}
-
-const STYLE = `
-:root{color-scheme:light dark;--accent:#0a7d3b;--muted:light-dark(#4a4a4a,#c8c8c8);--error:light-dark(#b3261e,#ffb4ab);--line:light-dark(#6b6b6b,#9a9a9a);--focus:light-dark(#1a4fd6,#9ec1ff);font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.45}
-body{margin:0;background:Canvas;color:CanvasText}
-main{box-sizing:border-box;max-width:28rem;margin:0 auto;padding:1.25rem 1rem 2rem}
-h1{font-size:1.5rem;margin:0 0 .5rem;overflow-wrap:anywhere}
-p{margin:.6rem 0}
-.message{white-space:pre-line;overflow-wrap:anywhere}
-label,legend{display:block;font-weight:600;margin:1rem 0 .35rem;padding:0}
-fieldset{border:0;margin:0;padding:0;min-width:0}
-input,select{box-sizing:border-box;width:100%;font:inherit;font-size:1.1rem;padding:.6rem;border:1px solid var(--line);border-radius:.4rem;background:Field;color:FieldText}
-select{width:auto;font-size:1rem;padding:.35rem}
-button{font:inherit;font-weight:600;border-radius:.4rem;cursor:pointer}
-.call{margin-top:1.25rem;width:100%;font-size:1.15rem;padding:.8rem;border:0;background:var(--accent);color:#fff}
-.plain{margin-top:.75rem;padding:.5rem 1rem;border:1px solid var(--line);background:Canvas;color:CanvasText}
-button:disabled{opacity:.55;cursor:not-allowed}
-:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
-a{color:inherit}
-.hint,.note,.hours{font-size:.95rem;color:var(--muted)}
-.hint{margin:.3rem 0 0}
-.error{color:var(--error);font-weight:600;margin:.35rem 0 0}
-.notice{border-left:4px solid var(--accent);padding:.5rem .75rem;background:light-dark(#eef6f0,#1d2b21)}
-.captcha img{display:block;background:#fff;border-radius:.3rem;max-width:100%;height:auto;margin:.25rem 0}
-#status{min-height:1.5em;font-weight:600}
-ol.steps{padding-left:1.3rem}
-ol.steps li{color:var(--muted)}
-ol.steps li.current{color:CanvasText;font-weight:600}
-ol.steps li.done::after{content:" \\2713" / ""}
-.lang{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin-top:2rem;font-size:.95rem}
-.lang label{margin:0}
-.lang button{margin:0;padding:.35rem .8rem}
-`;
-
-// Submits with fetch and follows the request's status; without JavaScript the form posts and the status page
-// refreshes itself. Polls at most once a second, backing off while nothing changes and after errors.
-const SCRIPT = withoutIndentation(`
-(() => {
-  const byId = (id) => document.getElementById(id);
-  const form = byId('call-form');
-  const status = byId('status');
-  const data = byId('callnow-data');
-  if (!form || !status || !data || !window.fetch) return;
-  const { lang, t } = JSON.parse(data.textContent);
-  const fill = (text, values) => text.replace(/\\{(\\w+)\\}/g, (match, name) => (name in values ? values[name] : match));
-  const call = byId('call');
-  const cancel = byId('cancel');
-  const steps = byId('steps');
-  const field = (name) => form.elements.namedItem(name);
-
-  const localHours = () => {
-    const hours = byId('local-hours');
-    if (!hours) return;
-    const start = new Date(hours.dataset.start);
-    const end = new Date(hours.dataset.end);
-    const next = byId('local-next');
-    // Closed now: the page reloads when calls open again (today or tomorrow), and the Call button comes back.
-    const opensInMs = start.getTime() - Date.now();
-    if (next && opensInMs > 0 && opensInMs < 864e5) setTimeout(() => location.reload(), opensInMs + 1000);
-    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    const time = (timeZone) => new Intl.DateTimeFormat(lang, { hour: 'numeric', minute: '2-digit', timeZone });
-    if (!zone || time(zone).format(start) === time(hours.dataset.zone).format(start)) return;
-    hours.textContent = fill(t.hoursLocal, { from: time(zone).format(start), to: time(zone).format(end), zone });
-    hours.hidden = false;
-    if (next) {
-      const day = new Intl.DateTimeFormat(lang, { weekday: 'long', timeZone: zone }).format(start);
-      next.textContent = fill(t.closedLocal, { day, time: time(zone).format(start) });
-      next.hidden = false;
-    }
-  };
-  try { localHours(); } catch (error) {}
-
-  const setError = (name, text) => {
-    const slot = byId(name + '-error');
-    const input = field(name);
-    if (slot) { slot.textContent = text; slot.hidden = !text; }
-    if (input && text) input.setAttribute('aria-invalid', 'true');
-    else if (input) input.removeAttribute('aria-invalid');
-  };
-
-  const useCaptcha = (captcha) => {
-    if (!captcha) return;
-    // The page was drawn before it needed a picture (it is now under attack): draw it again, with one.
-    if (!byId('captcha-question')) { location.reload(); return; }
-    byId('captcha-image').src = captcha.image;
-    byId('captcha-question').textContent = captcha.question;
-    field('captchaId').value = captcha.challengeId;
-    field('captcha').value = '';
-  };
-  const refresh = byId('captcha-refresh');
-  const newCaptcha = async () => {
-    const response = await fetch(refresh.dataset.url, { headers: { accept: 'application/json' } });
-    if (response.ok) useCaptcha(await response.json());
-  };
-  if (refresh) refresh.addEventListener('click', (event) => {
-    event.preventDefault();
-    newCaptcha().catch(() => { status.textContent = t.offline; });
-  });
-
-  let cancelled = false;
-  let following;
-  const show = (state) => {
-    let text = state.status === 'failed' ? t.failure[state.reason] || t.failure.rejected : t.status[state.status] || '';
-    if (cancelled && state.status === 'failed' && state.reason === 'rejected') text = t.cancelled;
-    status.textContent = text;
-    status.dataset.status = state.status;
-    if (state.reason) status.dataset.reason = state.reason;
-    else delete status.dataset.reason;
-    if (cancel) cancel.hidden = state.status !== 'queued' || cancelled;
-    if (!steps) return;
-    steps.hidden = state.status === 'failed';
-    const step = state.status === 'awaiting_confirmation' ? 'dialing_extension' : state.status;
-    const items = Array.from(steps.children);
-    const current = items.findIndex((item) => item.dataset.step === step);
-    items.forEach((item, index) => {
-      item.className = index < current ? 'done' : index === current ? 'current' : 'todo';
-      if (index === current) item.setAttribute('aria-current', 'step');
-      else item.removeAttribute('aria-current');
-    });
-  };
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  const follow = async (url) => {
-    let delayMs = 1000;
-    let last = 'queued';
-    for (let failures = 0; ; ) {
-      await sleep(delayMs);
-      let state;
-      try {
-        const response = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
-        if (!response.ok) throw new Error(String(response.status));
-        state = await response.json();
-      } catch (error) {
-        if (++failures >= 20) { status.textContent = t.lostTrack; return; }
-        delayMs = Math.min(delayMs * 2, 15000);
-        continue;
-      }
-      failures = 0;
-      if (state.status !== last) { last = state.status; delayMs = 1000; show(state); }
-      else delayMs = Math.min(Math.round(delayMs * 1.5), state.status === 'connected' ? 10000 : 4000);
-      if (state.status === 'completed' || state.status === 'failed') return;
-    }
-  };
-
-  if (cancel) cancel.addEventListener('click', async () => {
-    if (!following) return;
-    cancel.disabled = true;
-    try {
-      const response = await fetch(following, { method: 'DELETE', headers: { accept: 'application/json' } });
-      if (response.status === 202) { cancelled = true; cancel.hidden = true; status.textContent = t.cancelling; status.dataset.cancel = 'cancelling'; }
-      else if (response.status === 409) { cancel.hidden = true; status.textContent = t.cancelTooLate; }
-      else status.textContent = t.somethingWrong;
-    } catch (error) {
-      status.textContent = t.offline;
-    }
-    cancel.disabled = false;
-  });
-
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    for (const name of ['callerName', 'phoneNumber', 'captcha']) setError(name, '');
-    const fields = Object.fromEntries(new FormData(form));
-    if (fields.callerName === '') delete fields.callerName;
-    call.disabled = true;
-    cancelled = false;
-    status.textContent = t.sending;
-    delete status.dataset.status;
-    delete status.dataset.reason;
-    delete status.dataset.cancel;
-    let response;
-    let body;
-    try {
-      response = await fetch(form.action, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(fields) });
-      body = await response.json();
-    } catch (error) {
-      status.textContent = t.offline;
-      call.disabled = false;
-      return;
-    }
-    if (!response.ok) {
-      const error = body.error || {};
-      const name = Object.keys(error.fields || {}).find((key) => field(key));
-      const text = t.errors[error.code] || (name && t.errors[name]) || t.somethingWrong;
-      if (body.captcha) useCaptcha(body.captcha);
-      if (name) { status.textContent = ''; setError(name, text); field(name).focus(); }
-      else status.textContent = text;
-      call.disabled = error.code === 'owner_busy' || error.code === 'outside_availability';
-      return;
-    }
-    const url = new URL(form.action);
-    url.pathname += '/' + encodeURIComponent(body.requestId);
-    url.search = '';
-    following = url.href;
-    show({ status: 'queued' });
-    if (refresh) newCaptcha().catch(() => {});
-    await follow(following);
-    following = undefined;
-    if (cancel) cancel.hidden = true;
-    call.disabled = false;
-  });
-})();
-`);
-
-const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
-
-/** Only our own inline script and style run: hashes, computed once per container. */
+/** Only our own inline script and style run, allowed by their hashes (computed when they are built). */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
-  `script-src ${sha256(SCRIPT)}`,
-  `style-src ${sha256(STYLE)}`,
+  `script-src ${PAGE_SCRIPT_CSP}`,
+  `style-src ${PAGE_STYLE_CSP}`,
   "connect-src 'self'",
   "img-src 'self' data:",
   "form-action 'self'",
@@ -252,7 +46,7 @@ function layout(
 <meta name="robots" content="noindex">
 <link rel="icon" href="data:,">
 <title>${escapeHtml(title)}</title>${head}
-<style>${STYLE}</style>
+<style>${PAGE_STYLE}</style>
 </head>
 <body>
 <main>
@@ -298,7 +92,7 @@ function dataBlock(id: string, value: unknown): string {
 }
 
 /** The texts the page script and the widget show, in one language. */
-export function scriptTexts(texts: Catalogue) {
+export function scriptTexts(texts: Catalogue): ScriptTexts {
   return {
     status: Object.fromEntries(
       CALL_STATES.flatMap((state) => (state === 'failed' ? [] : [[state, texts[statusKey(state)]]])),
@@ -452,7 +246,7 @@ ${renderSteps(texts, undefined)}
 <p class="note">${escapeHtml(view.confirm ? texts.noteConfirm : texts.noteDirect)}</p>
 ${view.visitorChooses ? languageSelector(view.language, texts, pagePath) : ''}`;
   const data = dataBlock('callnow-data', { lang: view.language, t: scriptTexts(texts) });
-  return layout(view.language, heading, body, { script: `${data}\n<script>${SCRIPT}</script>` });
+  return layout(view.language, heading, body, { script: `${data}\n<script>${PAGE_SCRIPT}</script>` });
 }
 
 export interface StatusPageView {

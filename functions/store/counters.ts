@@ -34,28 +34,6 @@ export async function hitCounter(
   }
 }
 
-/** Takes back one hit of the current window; a window already gone (or never counted) is left alone. */
-export async function unhitCounter(
-  documents: DynamoDBDocumentClient,
-  tableName: string,
-  { subject, windowSeconds }: LimitCheck,
-  nowMs: number,
-): Promise<void> {
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: keys.counter(subject, windowStart(nowMs, windowSeconds)),
-        UpdateExpression: 'ADD hits :minusOne',
-        ConditionExpression: 'hits > :zero',
-        ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
-}
-
 /** Says whether the subject's current window is under its limit, counting nothing. */
 export async function readCounter(
   documents: DynamoDBDocumentClient,

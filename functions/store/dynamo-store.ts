@@ -30,7 +30,7 @@ import {
   RequestExistsError,
 } from '../domain/ports.ts';
 import type { LimitCheck, LimitOutcome } from '../domain/rate-limits.ts';
-import { hitCounter, unhitCounter } from './counters.ts';
+import { hitCounter } from './counters.ts';
 import {
   CallNowIdRecordSchema,
   DestinationHoldRecordSchema,
@@ -220,10 +220,6 @@ export class DynamoCallNowStore implements CallNowStore {
 
   hit(check: LimitCheck, nowMs: number): Promise<LimitOutcome> {
     return hitCounter(this.documents, this.tableName, check, nowMs);
-  }
-
-  unhit(check: LimitCheck, nowMs: number): Promise<void> {
-    return unhitCounter(this.documents, this.tableName, check, nowMs);
   }
 
   async raiseShield(callNowId: string, until: string): Promise<void> {

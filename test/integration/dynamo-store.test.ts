@@ -148,18 +148,6 @@ describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
     expect(outcomes.find((outcome) => !outcome.allowed)).toEqual({ allowed: false, retryAfterSeconds: 60 });
   });
 
-  it('takes a hit back, never below zero', async () => {
-    const check = { subject: `unhit#${emulator}`, limit: 1, windowSeconds: 60 };
-    const nowMs = Date.parse(CREATED_AT);
-    await store.unhit(check, nowMs);
-    expect(await store.hit(check, nowMs)).toEqual({ allowed: true });
-    expect((await store.hit(check, nowMs)).allowed).toBe(false);
-    await store.unhit(check, nowMs);
-    await store.unhit(check, nowMs);
-    expect(await store.hit(check, nowMs)).toEqual({ allowed: true });
-    expect((await store.hit(check, nowMs)).allowed).toBe(false);
-  });
-
   it('gives a number to one of 20 concurrent requests, and to a new one only through the old holder', async () => {
     const hold = (requestId: string) => ({
       phone: '+12025550177',

@@ -79,12 +79,6 @@ export class MemoryStore implements CallNowStore {
     return { allowed: true };
   }
 
-  async unhit({ subject, windowSeconds }: LimitCheck, nowMs: number) {
-    const key = `${subject}@${windowStart(nowMs, windowSeconds)}`;
-    const hits = this.counters.get(key) ?? 0;
-    if (hits > 0) this.counters.set(key, hits - 1);
-  }
-
   async raiseShield(callNowId: string, until: string) {
     this.shields.set(callNowId, until);
   }

@@ -72,6 +72,9 @@ describe('GET /callnow/{callNowId}', () => {
       Object.assign(target.extension.callNow, { showName: false, askCallerName: false });
     });
     const response = await call(apiEvent(PAGE, { pathParameters: { callNowId: 'demo' } }));
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('<h1>Call us now</h1>');
+    expect(response.body).toContain('name="phoneNumber"');
     expect(response.body).not.toContain('Ada Lovelace');
     expect(response.body).not.toContain('name="callerName"');
   });
@@ -210,8 +213,13 @@ describe('POST /callnow/{callNowId}/requests', () => {
   });
 
   it('answers 404 for a CallNow ID that cannot be called, before looking at the body', async () => {
-    const { postJson } = prepare();
-    expect((await postJson({ phoneNumber: '+12025550100' }, 'nobody')).statusCode).toBe(404);
+    const { postJson, store } = prepare();
+    for (const body of [{ phoneNumber: '+12025550100' }, { phoneNumber: 'not a number' }, { unknown: 1 }]) {
+      const response = await postJson(body, 'nobody');
+      expect(response.statusCode).toBe(404);
+      expect(errorOf(response).code).toBe('not_available');
+    }
+    expect(store.requests.size).toBe(0);
   });
 
   it('answers 503 with Retry-After when the queue refuses the request, and the request ends failed', async () => {
