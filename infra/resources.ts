@@ -38,3 +38,6 @@ export const PUBLIC_ROUTE_KEYS = [
 
 /** The management and Call API (`/api/v1/...`), one function behind one greedy route. */
 export const MANAGEMENT_ROUTE_KEYS = ['ANY /api/v1/{proxy+}'] as const;
+
+/** The console (`/console` and every page under it), one function behind two routes: HTTP API's greedy path needs a segment. */
+export const CONSOLE_ROUTE_KEYS = ['ANY /console', 'ANY /console/{proxy+}'] as const;

@@ -17,6 +17,10 @@ export const ASSET_MODULES: Readonly<Record<string, Readonly<Record<string, stri
     WIDGET_SCRIPT: 'functions/browser/widget.ts',
     PAGE_STYLE: 'functions/browser/page.css',
   },
+  'functions/console/browser-assets.generated.ts': {
+    CONSOLE_SCRIPT: 'functions/browser/console.ts',
+    CONSOLE_STYLE: 'functions/browser/console.css',
+  },
 };
 
 async function bundle(source: string): Promise<string> {

@@ -43,6 +43,7 @@ const FUNCTIONS: readonly BundleSpec[] = [
     sizeGoalKb: { external: 300, bundled: 700 },
   },
   { name: 'management', entry: 'functions/management/handler.ts', floor: 'floor DynamoDB+SQS' },
+  { name: 'console', entry: 'functions/console/handler.ts', floor: 'floor DynamoDB' },
   { name: 'call-events', entry: 'functions/call-events/handler.ts', floor: 'floor DynamoDB' },
 ];
 

@@ -1,6 +1,6 @@
 // What the management API needs from storage. Every write is one conditional item write: no transactions.
 import type { Scope } from './access.ts';
-import type { Client, Extension, Reseller, ServerSettings, Site } from './model.ts';
+import type { CallRequest, Client, Extension, Reseller, ServerSettings, Site } from './model.ts';
 import type { LimitCheck, LimitOutcome } from './rate-limits.ts';
 
 export { ConcurrentChangeError, InvalidCursorError, RecordExistsError } from './management-errors.ts';
@@ -106,6 +106,9 @@ export interface ManagementStore {
   createApiKey(key: ApiKeyRecord): Promise<void>;
   deleteApiKey(keyId: string): Promise<boolean>;
   listApiKeys(page: PageRequest): Promise<Page<ApiKeyRecord>>;
+
+  /** An extension's call requests, the newest first. */
+  listCallRequests(extensionId: string, page: PageRequest): Promise<Page<CallRequest>>;
 
   getLogin(username: string): Promise<LoginRecord | undefined>;
   /** Fails with RecordExistsError when the username is taken. */

@@ -1,7 +1,8 @@
 // Where a request came from. Straight from API Gateway, its source address. Behind the optional CloudFront and
-// WAF (`waf`), API Gateway sees CloudFront's edge, so the visitor's address comes from CloudFront-Viewer-Address;
-// that header is trusted only on requests carrying the secret header the distribution adds, and every request
-// without it is refused, so nobody can skip the web ACL by calling the API's own address.
+// WAF (`waf`), API Gateway sees CloudFront's edge, so the visitor's address comes from CloudFront-Viewer-Address
+// and the host they asked for from VIEWER_HOST_HEADER; those are trusted only on requests carrying the secret
+// header the distribution adds, and every request without it is refused, so nobody can skip the web ACL by
+// calling the API's own address.
 import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type middy from '@middy/core';
@@ -10,6 +11,9 @@ import { HttpError } from './errors.ts';
 
 /** The header the CloudFront distribution adds to every request it forwards. */
 export const ORIGIN_VERIFY_HEADER = 'x-callnow-origin-verify';
+/** The viewer's Host, which the distribution's viewer-request function copies here: execute-api needs its own. */
+export const VIEWER_HOST_HEADER = 'x-callnow-viewer-host';
+const HOST = /^[a-z0-9]([a-z0-9.-]{0,252})(:\d{1,5})?$/i;
 
 export interface EdgeOptions {
   /** The distribution's secret header value; set only with `waf`. @default none: requests come straight */
@@ -35,7 +39,10 @@ function sameSecret(given: string | undefined, secret: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Checks where the request came from and sets `requestContext.http.sourceIp` to the visitor's own address. */
+/**
+ * Checks where the request came from, and sets `requestContext.http.sourceIp` to the visitor's own address and
+ * `requestContext.domainName` to the host the visitor asked for.
+ */
 export function edgeRequests({
   originVerifySecret,
 }: EdgeOptions): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyResultV2> {
@@ -43,6 +50,7 @@ export function edgeRequests({
     before: async (request) => {
       const { event } = request;
       let sourceIp = event.requestContext.http.sourceIp;
+      let domainName = event.requestContext.domainName;
       if (originVerifySecret !== undefined) {
         if (!sameSecret(event.headers[ORIGIN_VERIFY_HEADER], originVerifySecret)) {
           throw new HttpError(
@@ -52,9 +60,11 @@ export function edgeRequests({
           );
         }
         sourceIp = viewerAddress(event.headers['cloudfront-viewer-address']) ?? sourceIp;
+        const viewerHost = event.headers[VIEWER_HOST_HEADER];
+        if (viewerHost && HOST.test(viewerHost)) domainName = viewerHost.toLowerCase();
       }
       const http = { ...event.requestContext.http, sourceIp: normaliseAddress(sourceIp) };
-      request.event = { ...event, requestContext: { ...event.requestContext, http } };
+      request.event = { ...event, requestContext: { ...event.requestContext, domainName, http } };
     },
   };
 }

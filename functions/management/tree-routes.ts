@@ -22,7 +22,7 @@ import {
   putClientPhoneNumbers,
   putResellerPhoneNumbers,
 } from '../domain/phone-resources.ts';
-import { buttonSnippet, widgetSnippet } from '../public/snippets.ts';
+import { buttonSnippet, publicUrlOf, widgetSnippet } from '../public/snippets.ts';
 import type { ManagementPorts } from './ports.ts';
 import { created, jsonBody, noContent, ok, pageOf, withCurrentPolicy, withNotices } from './replies.ts';
 import type { Router } from './router.ts';
@@ -37,15 +37,10 @@ import {
   ResellerPatchSchema,
 } from './schemas.ts';
 
-function publicUrl(event: APIGatewayProxyEventV2, callNowId: string): string {
-  const scheme = event.headers['x-forwarded-proto'] ?? 'https';
-  return `${scheme}://${event.requestContext.domainName}/callnow/${encodeURIComponent(callNowId)}`;
-}
-
 export function addTreeRoutes(router: Router, { management: store, ids }: ManagementPorts): void {
   async function callNowView(event: APIGatewayProxyEventV2, extensionId: string, principal: Principal) {
     const preferences = await getCallNowPreferences(store, principal, extensionId);
-    const url = publicUrl(event, preferences.callNowId);
+    const url = publicUrlOf(event, preferences.callNowId);
     return {
       ...preferences,
       publicUrl: url,

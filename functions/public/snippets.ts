@@ -1,6 +1,13 @@
 // What an owner pastes into a web site: kept apart from the pages, so the management function that hands the
 // snippets out does not load the pages, their scripts and eleven languages.
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { ownOrigin } from '../http/cors.ts';
 import { escapeHtml } from './html.ts';
+
+/** The extension's CallNow page, on the host the request came to. */
+export function publicUrlOf(event: APIGatewayProxyEventV2, callNowId: string): string {
+  return `${ownOrigin(event)}/callnow/${encodeURIComponent(callNowId)}`;
+}
 
 /** A link styled as a button: it works on any site, with no script and no cross-origin call. */
 export function buttonSnippet(publicUrl: string): string {

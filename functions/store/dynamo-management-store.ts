@@ -14,6 +14,7 @@ import {
   RecordExistsError,
 } from '../domain/management-ports.ts';
 import {
+  CallRequestSchema,
   type Client,
   ClientSchema,
   type Extension,
@@ -272,6 +273,11 @@ export class DynamoManagementStore implements ManagementStore {
 
   listApiKeys(page: PageRequest) {
     return this.queryOwnerIndex(ApiKeyRecordSchema, ownerKeys.apiKey('').ownerPk, undefined, page);
+  }
+
+  listCallRequests(extensionId: string, page: PageRequest) {
+    const { ownerPk } = ownerKeys.callRequest(extensionId, '', '');
+    return this.#owners.page(CallRequestSchema, ownerPk, undefined, page, { newestFirst: true });
   }
 
   getLogin(username: string) {

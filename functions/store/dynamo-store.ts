@@ -35,6 +35,7 @@ import {
   CallNowIdRecordSchema,
   DestinationHoldRecordSchema,
   keys,
+  ownerKeys,
   ShieldRecordSchema,
   TABLE_KEYS,
 } from './records.ts';
@@ -112,6 +113,7 @@ export class DynamoCallNowStore implements CallNowStore {
           TableName: this.tableName,
           Item: {
             ...keys.callRequest(request.requestId),
+            ...ownerKeys.callRequest(request.extensionId, request.createdAt, request.requestId),
             ...request,
             statusRank: STATE_RANK[request.status],
             ttl,

@@ -21,6 +21,7 @@ export class OwnerIndex {
     ownerPk: string,
     prefix: string | undefined,
     { limit, cursor }: PageRequest,
+    { newestFirst = false }: { readonly newestFirst?: boolean } = {},
   ): Promise<Page<T>> {
     const list = `${ownerPk}\n${prefix ?? ''}`;
     const startKey = cursor ? decodeCursor(await this.signingKey(), list, cursor, this.nowMs()) : undefined;
@@ -38,6 +39,7 @@ export class OwnerIndex {
         ExpressionAttributeValues:
           prefix === undefined ? { ':opk': ownerPk } : { ':opk': ownerPk, ':prefix': prefix },
         Limit: limit,
+        ScanIndexForward: !newestFirst,
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );

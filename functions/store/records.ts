@@ -68,6 +68,11 @@ export const ownerKeys = {
     ownerSk: `${clientId}#${extensionId}`,
   }),
   apiKey: (keyId: string) => ({ ownerPk: 'APIKEYS', ownerSk: keyId }),
+  /** An extension's call requests, oldest first by when they were made. */
+  callRequest: (extensionId: string, createdAt: string, requestId: string) => ({
+    ownerPk: `EXTENSION#${extensionId}#CALLS`,
+    ownerSk: `${createdAt}#${requestId}`,
+  }),
   /** A node's logins: `LOGINS#client#<clientId>`. */
   login: (level: string, id: string, username: string) => ({
     ownerPk: `LOGINS#${level}#${id}`,

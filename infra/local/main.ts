@@ -23,7 +23,9 @@ CallNow is running locally.
   Demo CallNow page (extension 101):
 ${stack.demoUrl}
 
-  Admin (Call API):   username ${stack.admin.username}   password ${stack.admin.password}
+  Console:
+${stack.consoleUrl}
+  Admin login (console, and HTTP Basic for the API):   username ${stack.admin.username}   password ${stack.admin.password}
   PBX:                ${pbx}
 
   Try +1 202 555 0100 (answers), 0102 (busy), 0103 (no answer), 0104 (congestion), 0105 (unallocated).

@@ -1,25 +1,33 @@
 // The whole product on one machine: local DynamoDB and SQS, the same handlers behind a local HTTP server,
 // the events consumer, and the edge connector talking AMI to a real Asterisk or to the built-in simulator.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type AmiSimulator, startAmiSimulator } from '../../edge-connector/simulator/ami-simulator.ts';
+import type { ExtensionBehaviour } from '../../edge-connector/simulator/call-flow.ts';
 import { createAmiClient } from '../../edge-connector/src/ami/client.ts';
 import { AmiAuthenticationError, AmiConnectionClosedError } from '../../edge-connector/src/ami/errors.ts';
 import { loadConnectorConfig } from '../../edge-connector/src/config.ts';
 import { startConnector } from '../../edge-connector/src/connector.ts';
 import { type ConnectorLogger, createJsonLogger } from '../../edge-connector/src/log.ts';
 import { createCallEventsHandler } from '../../functions/call-events/consumer.ts';
+import { createConsoleHandler } from '../../functions/console/routes.ts';
 import { randomId } from '../../functions/domain/credentials.ts';
 import type { PublicLimits } from '../../functions/domain/model.ts';
 import { hashPassword, verifyPassword } from '../../functions/lib/passwords.ts';
 import { createManagementHandler } from '../../functions/management/routes.ts';
 import { createPublicHandler } from '../../functions/public/routes.ts';
 import { DynamoManagementStore } from '../../functions/store/dynamo-management-store.ts';
+import { DynamoSessionStore } from '../../functions/store/dynamo-session-store.ts';
 import { DynamoCallNowStore, SERVER_SETTINGS_MAX_AGE_MS } from '../../functions/store/dynamo-store.ts';
 import { SqsCallRequestQueue } from '../../functions/store/sqs-queue.ts';
-import { DEFAULT_TABLE_NAME, MANAGEMENT_ROUTE_KEYS, PUBLIC_ROUTE_KEYS } from '../resources.ts';
+import {
+  CONSOLE_ROUTE_KEYS,
+  DEFAULT_TABLE_NAME,
+  MANAGEMENT_ROUTE_KEYS,
+  PUBLIC_ROUTE_KEYS,
+} from '../resources.ts';
 import { LOCAL_AWS } from './aws.ts';
 import { ensureTable, startLocalDynamoDb } from './dynamodb.ts';
 import { startEventsPump } from './events-pump.ts';
@@ -36,6 +44,8 @@ export interface LocalStackOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Speeds the simulated PBX up (tests) or keeps it realistic (1, the demo). @default 1 */
   readonly simulatorTimeScale?: number;
+  /** Phones of the simulated PBX besides its own (101 to 106), e.g. for extensions a test makes. */
+  readonly simulatorExtensions?: Readonly<Record<string, ExtensionBehaviour>>;
   /** The connector's logger. @default JSON lines on stderr */
   readonly connectorLogger?: ConnectorLogger;
   /** The demo server's public page limits, e.g. looser for tests that call many times. @default the product's */
@@ -47,6 +57,8 @@ export interface LocalStackOptions {
 export interface LocalStack {
   readonly url: string;
   readonly demoUrl: string;
+  /** The console's login page is `${consoleUrl}/login`. */
+  readonly consoleUrl: string;
   readonly admin: { readonly username: string; readonly password: string };
   /** Where the connector sends its AMI actions: the simulator's address, or the real Asterisk's. */
   readonly ami: { readonly host: string; readonly port: number; readonly simulated: boolean };
@@ -92,19 +104,31 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const queue = new SqsCallRequestQueue(sqs, sqsServer.callRequestsQueueUrls);
     const clock = { now: () => new Date() };
     const publicHandler = createPublicHandler({ store, queue, clock, newRequestId: randomUUID });
+    const management = new DynamoManagementStore(documents, tableName, { siteIds: [siteId] });
+    const passwords = { hash: hashPassword, verify: verifyPassword };
+    const ids = { newId: randomId, newCallNowId: randomId, now: clock.now };
     const managementHandler = createManagementHandler({
-      management: new DynamoManagementStore(documents, tableName, { siteIds: [siteId] }),
+      management,
       store,
       queue,
       clock,
       newRequestId: randomUUID,
-      passwords: { hash: hashPassword, verify: verifyPassword },
-      ids: { newId: randomId, newCallNowId: randomId, now: clock.now },
+      passwords,
+      ids,
+    });
+    const consoleHandler = createConsoleHandler({
+      management,
+      sessions: new DynamoSessionStore(documents, tableName),
+      passwords,
+      ids,
+      clock,
+      newSecret: () => randomBytes(32).toString('base64url'),
     });
     const http = await startLocalHttpServer(
       [
         ...PUBLIC_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: publicHandler })),
         ...MANAGEMENT_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: managementHandler })),
+        ...CONSOLE_ROUTE_KEYS.map((routeKey) => ({ routeKey, handler: consoleHandler })),
       ],
       options.port ?? 0,
     );
@@ -118,7 +142,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     let simulator: AmiSimulator | undefined;
     if (!env.AMI_HOST) {
-      simulator = await startAmiSimulator({ timeScale: options.simulatorTimeScale ?? 1 });
+      simulator = await startAmiSimulator({
+        timeScale: options.simulatorTimeScale ?? 1,
+        ...(options.simulatorExtensions ? { extensions: options.simulatorExtensions } : {}),
+      });
       const running = simulator;
       stops.push(() => running.close());
     }
@@ -153,6 +180,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       url: http.url,
       demoUrl: `${http.url}/callnow/${DEMO_CALLNOW_ID}`,
+      consoleUrl: `${http.url}/console`,
       admin,
       ami: { host: amiSettings.host, port: amiSettings.port, simulated: simulator !== undefined },
       simulator,

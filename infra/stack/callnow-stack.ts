@@ -29,6 +29,7 @@ import { CallNowTable } from './table.ts';
 export const CALL_EVENTS_BATCH_SIZE = 10;
 
 export const MANAGEMENT_FUNCTION_ENTRY = 'functions/management/handler.ts';
+export const CONSOLE_FUNCTION_ENTRY = 'functions/console/handler.ts';
 
 export interface CallNowStackProps extends StackProps {
   /** The PBX sites to serve, as returned by parseSiteIds: one queue pair and connector identity each. */
@@ -49,6 +50,8 @@ export class CallNowStack extends Stack {
   public readonly publicFunction: CallNowFunction;
   /** Serves the management and Call API; its Call API also creates call requests. */
   public readonly managementFunction: CallNowFunction;
+  /** Serves the console: the same rules as the management API, in a browser. */
+  public readonly consoleFunction: CallNowFunction;
   /** Applies `call.status` and `extension.presence` messages from the call-events queue to the table. */
   public readonly callEventsConsumer: CallNowFunction;
   public readonly api: CallNowHttpApi;
@@ -125,6 +128,17 @@ export class CallNowStack extends Stack {
     this.table.grantReadWriteData(this.managementFunction.role);
     this.grantSendCallRequests(this.managementFunction);
 
+    this.consoleFunction = new CallNowFunction(this, 'ConsoleFunction', {
+      entry: CONSOLE_FUNCTION_ENTRY,
+      description: 'CallNow console',
+      // scrypt at each login, as above.
+      memorySize: 1024,
+      timeout: Duration.seconds(10),
+      environment: callRequestsEnvironment,
+    });
+    // Reads and writes the table only: the console places no calls.
+    this.table.grantReadWriteData(this.consoleFunction.role);
+
     this.callEventsConsumer = new CallNowFunction(this, 'CallEventsConsumer', {
       entry: 'functions/call-events/handler.ts',
       description: 'CallNow call-events consumer',
@@ -147,6 +161,7 @@ export class CallNowStack extends Stack {
     this.api = new CallNowHttpApi(this, 'Api', {
       publicFunction: this.publicFunction.function,
       managementFunction: this.managementFunction.function,
+      consoleFunction: this.consoleFunction.function,
       callRequestsThrottle: {
         rateLimit: settings.callRequestsPerSecond,
         burstLimit: Math.max(1, Math.ceil(2 * settings.callRequestsPerSecond)),
@@ -176,6 +191,7 @@ export class CallNowStack extends Stack {
     const functions = {
       PublicFunction: this.publicFunction.function,
       ManagementFunction: this.managementFunction.function,
+      ConsoleFunction: this.consoleFunction.function,
       CallEventsConsumer: this.callEventsConsumer.function,
     };
     this.alarms = new CallNowAlarms(this, 'Alarms', {

@@ -8,7 +8,8 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { ORIGIN_VERIFY_HEADER } from '../../functions/http/edge.ts';
+import { SESSION_COOKIE_NAMES } from '../../functions/console/cookies.ts';
+import { ORIGIN_VERIFY_HEADER, VIEWER_HOST_HEADER } from '../../functions/http/edge.ts';
 import type { CustomDomain, WafSettings } from './settings.ts';
 
 /** CloudFront-scope web ACLs exist only in us-east-1. */
@@ -54,38 +55,67 @@ export class CallNowFirewall extends Construct {
       queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
       cookieBehavior: cloudfront.CacheCookieBehavior.none(),
     });
-    // Not the viewer's Host: execute-api answers only to its own name. CloudFront-Viewer-Address carries the
+    // Not the viewer's Host: execute-api answers only to its own name; the viewer-request function copies it
+    // into VIEWER_HOST_HEADER, so the pages name their own address. CloudFront-Viewer-Address carries the
     // visitor's address, since the API then sees CloudFront's; Sec-Fetch-Site tells the page's own posts.
+    const viewerHeaders = [
+      'Accept',
+      'Accept-Language',
+      'Content-Type',
+      'Origin',
+      'Referer',
+      'User-Agent',
+      'Sec-Fetch-Site',
+      'CloudFront-Viewer-Address',
+      VIEWER_HOST_HEADER,
+    ];
     const originRequestPolicy = new cloudfront.OriginRequestPolicy(this, 'OriginRequestPolicy', {
       comment: 'CallNow: the viewer headers the functions read, and the viewer address',
-      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(
-        'Accept',
-        'Accept-Language',
-        'Content-Type',
-        'Origin',
-        'Referer',
-        'User-Agent',
-        'Sec-Fetch-Site',
-        'CloudFront-Viewer-Address',
-      ),
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(...viewerHeaders),
       queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
       cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
     });
+    // The console's pages: the same, and its session and login cookies; never cached, since the cache key
+    // holds no cookie.
+    const consoleRequestPolicy = new cloudfront.OriginRequestPolicy(this, 'ConsoleRequestPolicy', {
+      comment: 'CallNow console: the viewer headers, the viewer address and the console cookies',
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(...viewerHeaders),
+      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.allowList(...SESSION_COOKIE_NAMES),
+    });
+    const viewerHost = new cloudfront.Function(this, 'ViewerHostFunction', {
+      comment: 'CallNow: the viewer Host, for the functions to name their own address',
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      code: cloudfront.FunctionCode.fromInline(
+        `function handler(event) { var request = event.request; request.headers['${VIEWER_HOST_HEADER}'] = { value: request.headers.host.value }; return request; }`,
+      ),
+    });
+    const functionAssociations = [
+      { function: viewerHost, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
+    ];
 
     const domain = props.customDomain;
+    const origin = new origins.HttpOrigin(props.apiEndpointHost, {
+      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+      originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      customHeaders: { [ORIGIN_VERIFY_HEADER]: props.originVerifySecret.secretValue.unsafeUnwrap() },
+    });
+    const behavior = {
+      origin,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      functionAssociations,
+    };
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'CallNow: the HTTP API behind AWS WAF',
       webAclId: webAclArn,
-      defaultBehavior: {
-        origin: new origins.HttpOrigin(props.apiEndpointHost, {
-          protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-          originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
-          customHeaders: { [ORIGIN_VERIFY_HEADER]: props.originVerifySecret.secretValue.unsafeUnwrap() },
-        }),
-        allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
-        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        cachePolicy,
-        originRequestPolicy,
+      defaultBehavior: { ...behavior, cachePolicy, originRequestPolicy },
+      additionalBehaviors: {
+        '/console*': {
+          ...behavior,
+          cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+          originRequestPolicy: consoleRequestPolicy,
+        },
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,

@@ -8,7 +8,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { MANAGEMENT_ROUTE_KEYS, PUBLIC_ROUTE_KEYS } from '../resources.ts';
+import { CONSOLE_ROUTE_KEYS, MANAGEMENT_ROUTE_KEYS, PUBLIC_ROUTE_KEYS } from '../resources.ts';
 import { type CustomDomain, DEFAULT_CALL_REQUESTS_PER_SECOND } from './settings.ts';
 
 /** The route that creates calls from the public page: the one whose rate the PBX feels. */
@@ -54,6 +54,8 @@ export interface CallNowHttpApiProps {
   readonly publicFunction: lambda.IFunction;
   /** The function behind the management and Call API (`/api/v1/...`). */
   readonly managementFunction: lambda.IFunction;
+  /** The function behind the console (`/console/...`). */
+  readonly consoleFunction: lambda.IFunction;
   /**
    * Throttling for every route of the stage, a ceiling on what a flood can cost; per-visitor limits are the
    * functions' job.
@@ -67,7 +69,8 @@ export interface CallNowHttpApiProps {
    */
   readonly callRequestsThrottle?: apigwv2.ThrottleSettings;
   /**
-   * Throttling of the management and Call API route. Its per-user limits are the function's job.
+   * Throttling of the management and Call API route, and of the console's. Per-user limits and login lockouts
+   * are the functions' job.
    * @default { rateLimit: 20, burstLimit: 40 }
    */
   readonly managementThrottle?: apigwv2.ThrottleSettings;
@@ -91,6 +94,7 @@ export class CallNowHttpApi extends Construct {
   public readonly accessLogGroup: logs.LogGroup;
   public readonly publicRoutes: readonly apigwv2.HttpRoute[];
   public readonly managementRoutes: readonly apigwv2.HttpRoute[];
+  public readonly consoleRoutes: readonly apigwv2.HttpRoute[];
   /** The custom domain, when one is configured. */
   public readonly domainName: apigwv2.DomainName | undefined;
   /** The API's base URL, ending with a slash: the custom domain's when there is one. */
@@ -163,6 +167,21 @@ export class CallNowHttpApi extends Construct {
       });
     }
 
+    const consoleIntegration = new HttpLambdaIntegration('ConsoleIntegration', props.consoleFunction, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
+    this.consoleRoutes = this.addRoutes(CONSOLE_ROUTE_KEYS, consoleIntegration);
+    for (const route of this.consoleRoutes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The console authenticates in its function: its login page must be open to anyone, and every other ' +
+          'page needs a session (a random id in an HttpOnly SameSite=Strict cookie, looked up in the table) ' +
+          'and every form its CSRF token. An API Gateway authorizer cannot tell the login page from the rest ' +
+          'of a greedy route, and would add a second invocation to every page.',
+      });
+    }
+
     const callRequests = props.callRequestsThrottle ?? {
       rateLimit: DEFAULT_CALL_REQUESTS_PER_SECOND,
       burstLimit: 2 * DEFAULT_CALL_REQUESTS_PER_SECOND,
@@ -170,7 +189,9 @@ export class CallNowHttpApi extends Construct {
     const management = props.managementThrottle ?? { rateLimit: 20, burstLimit: 40 };
     this.throttleRoutes({
       [CALL_REQUEST_ROUTE_KEY]: callRequests,
-      ...Object.fromEntries(MANAGEMENT_ROUTE_KEYS.map((routeKey) => [routeKey, management])),
+      ...Object.fromEntries(
+        [...MANAGEMENT_ROUTE_KEYS, ...CONSOLE_ROUTE_KEYS].map((routeKey) => [routeKey, management]),
+      ),
     });
   }
 
@@ -193,7 +214,7 @@ export class CallNowHttpApi extends Construct {
       ]),
     );
     // A stage may only name routes that exist, so CloudFormation must create the routes first.
-    for (const route of [...this.publicRoutes, ...this.managementRoutes])
+    for (const route of [...this.publicRoutes, ...this.managementRoutes, ...this.consoleRoutes])
       this.stage.node.addDependency(route);
   }
 }

@@ -17,19 +17,20 @@ interface AxeViolation {
 }
 
 /**
- * axe-core's serious and critical findings on the page as it is now. axe is injected as a script, so the page's
- * context must bypass its CSP (`bypassCSP: true`).
+ * axe-core's findings on the page as it is now, each as `rule (impact): targets`; only the serious and critical
+ * ones unless `all`. axe is injected as a script, so the page's context must bypass its CSP (`bypassCSP: true`).
  */
-export async function seriousAccessibilityProblems(page: Page): Promise<string[]> {
+export async function accessibilityProblems(page: Page, { all = false } = {}): Promise<string[]> {
   await page.addScriptTag({ content: AXE_SOURCE });
   const violations = await page.evaluate(async () => {
     const { axe } = window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } };
     return (await axe.run()).violations;
   });
   return violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .filter((violation) => all || violation.impact === 'serious' || violation.impact === 'critical')
     .map(
-      (violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+      (violation) =>
+        `${violation.id} (${violation.impact ?? 'no impact'}): ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
     );
 }
 

@@ -14,7 +14,7 @@ import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
 import { LOOSE_PUBLIC_LIMITS, writeTarget } from '../../infra/local/seed.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import { launchChromium, skipBrowserTests } from '../support/chromium.ts';
-import { ARTIFACTS, collectProblems, seriousAccessibilityProblems } from './browser-support.ts';
+import { ARTIFACTS, accessibilityProblems, collectProblems } from './browser-support.ts';
 
 /**
  * A number of its own for each call: one call to a number may be under way at a time, so tests must not share one.
@@ -419,7 +419,7 @@ describe.skipIf(skipBrowserTests)('the CallNow page in Chromium', () => {
         expect(await page.evaluate(() => document.activeElement?.id)).toBe('phoneNumber');
       }
       expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(320);
-      found.push(...(await seriousAccessibilityProblems(page)).map((problem) => `${name}: ${problem}`));
+      found.push(...(await accessibilityProblems(page)).map((problem) => `${name}: ${problem}`));
       if (name === 'the demo page') {
         await page.keyboard.press('Tab');
         const outline = await page.evaluate(() => {

@@ -6,9 +6,10 @@
 import { rmSync } from 'node:fs';
 import type { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORIGIN_VERIFY_HEADER } from '../../functions/http/edge.ts';
+import { ORIGIN_VERIFY_HEADER, VIEWER_HOST_HEADER } from '../../functions/http/edge.ts';
 import { FUNCTION_ENV } from '../../functions/lib/config.ts';
 import { CallNowStack } from '../../infra/stack/callnow-stack.ts';
 import { WEB_ACL_REGION } from '../../infra/stack/firewall.ts';
@@ -178,17 +179,55 @@ describe('the WAF', () => {
     });
   });
 
-  it("never forwards the viewer's Host, which execute-api refuses, and passes the visitor's address on", () => {
-    createdTemplate.resourceCountIs('AWS::CloudFront::OriginRequestPolicy', 1);
-    const [policy] = Object.values(
+  it("never forwards the viewer's Host, which execute-api refuses, but its copy, and the visitor's address", () => {
+    const policies = Object.values(
       createdTemplate.findResources('AWS::CloudFront::OriginRequestPolicy') as Record<string, CfnResource>,
     );
-    const config = policy?.Properties.OriginRequestPolicyConfig as { HeadersConfig: { Headers: string[] } };
-    const headers = config.HeadersConfig.Headers;
-    expect(headers).toContain('CloudFront-Viewer-Address');
-    expect(headers).toContain('Sec-Fetch-Site');
-    expect(headers).toContain('Content-Type');
-    expect(headers.map((header) => header.toLowerCase())).not.toContain('host');
+    expect(policies).toHaveLength(2); // the API's and the console's
+    for (const policy of policies) {
+      const config = policy.Properties.OriginRequestPolicyConfig as { HeadersConfig: { Headers: string[] } };
+      const headers = config.HeadersConfig.Headers;
+      expect(headers).toContain('CloudFront-Viewer-Address');
+      expect(headers).toContain('Sec-Fetch-Site');
+      expect(headers).toContain('Content-Type');
+      expect(headers).toContain(VIEWER_HOST_HEADER);
+      expect(headers.map((header) => header.toLowerCase())).not.toContain('host');
+    }
+    const [viewerHost] = Object.values(
+      createdTemplate.findResources('AWS::CloudFront::Function') as Record<string, CfnResource>,
+    );
+    expect(viewerHost?.Properties.FunctionCode).toContain(`request.headers['${VIEWER_HOST_HEADER}']`);
+  });
+
+  it('forwards only the console its two cookies, and never caches its pages', () => {
+    type Behavior = { OriginRequestPolicyId: unknown; FunctionAssociations: unknown[] };
+    const distribution = Object.values(
+      createdTemplate.findResources('AWS::CloudFront::Distribution') as Record<string, CfnResource>,
+    )[0]?.Properties.DistributionConfig as {
+      DefaultCacheBehavior: Behavior;
+      CacheBehaviors: Array<Behavior & { PathPattern: string; CachePolicyId: unknown }>;
+    };
+    const [consoleBehavior] = distribution.CacheBehaviors;
+    expect(distribution.CacheBehaviors).toHaveLength(1);
+    expect(consoleBehavior?.PathPattern).toBe('/console*');
+    expect(consoleBehavior?.CachePolicyId).toBe(cloudfront.CachePolicy.CACHING_DISABLED.cachePolicyId);
+    expect(consoleBehavior?.FunctionAssociations).toHaveLength(1);
+    expect(distribution.DefaultCacheBehavior.FunctionAssociations).toHaveLength(1);
+    const policies = createdTemplate.findResources('AWS::CloudFront::OriginRequestPolicy') as Record<
+      string,
+      CfnResource
+    >;
+    const cookiesOf = (policyId: unknown) => {
+      const config = policies[(policyId as { Ref: string }).Ref]?.Properties.OriginRequestPolicyConfig;
+      return (config as { CookiesConfig?: unknown } | undefined)?.CookiesConfig;
+    };
+    expect(cookiesOf(consoleBehavior?.OriginRequestPolicyId)).toEqual({
+      CookieBehavior: 'whitelist',
+      Cookies: ['__Host-callnow-session', '__Host-callnow-login'],
+    });
+    expect(cookiesOf(distribution.DefaultCacheBehavior.OriginRequestPolicyId)).toEqual({
+      CookieBehavior: 'none',
+    });
   });
 
   it('blocks an IP address over the rate limit with a 429, in a CloudFront web ACL that may only live in us-east-1', () => {

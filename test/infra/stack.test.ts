@@ -16,6 +16,7 @@ import {
   CALL_EVENTS_DEAD_LETTER_QUEUE_NAME,
   CALL_EVENTS_QUEUE_NAME,
   CALL_EVENTS_VISIBILITY_TIMEOUT_SECONDS,
+  CONSOLE_ROUTE_KEYS,
   callRequestsDeadLetterQueueName,
   callRequestsQueueName,
   DEFAULT_TABLE_NAME,
@@ -96,7 +97,13 @@ function functionResource(construct: IConstruct): FunctionResource {
   return template.toJSON().Resources[logicalIdOf(construct)] as FunctionResource;
 }
 
-const callNowFunctions = () => [stack.publicFunction, stack.managementFunction, stack.callEventsConsumer];
+const ROUTE_COUNT = PUBLIC_ROUTE_KEYS.length + MANAGEMENT_ROUTE_KEYS.length + CONSOLE_ROUTE_KEYS.length;
+const callNowFunctions = () => [
+  stack.publicFunction,
+  stack.managementFunction,
+  stack.consoleFunction,
+  stack.callEventsConsumer,
+];
 
 describe('the stack', () => {
   it('holds exactly these resources for two sites with every option off', () => {
@@ -110,20 +117,20 @@ describe('the stack', () => {
       // A call-requests queue and its DLQ per site, the call-events queue and its DLQ; a TLS-only policy each.
       'AWS::SQS::Queue': 2 * sites + 2,
       'AWS::SQS::QueuePolicy': 2 * sites + 2,
-      // Public, management and call-events functions: a role, a policy and a log group each.
-      'AWS::Lambda::Function': 3,
-      'AWS::IAM::Role': 3,
-      'AWS::Logs::LogGroup': 3 + 1, // and the API's access log
+      // Public, management, console and call-events functions: a role, a policy and a log group each.
+      'AWS::Lambda::Function': 4,
+      'AWS::IAM::Role': 4,
+      'AWS::Logs::LogGroup': 4 + 1, // and the API's access log
       'AWS::Lambda::EventSourceMapping': 1,
       'AWS::IAM::User': sites,
-      'AWS::IAM::Policy': 3 + sites, // the functions' and the connectors'
+      'AWS::IAM::Policy': 4 + sites, // the functions' and the connectors'
       'AWS::ApiGatewayV2::Api': 1,
       'AWS::ApiGatewayV2::Stage': 1,
-      'AWS::ApiGatewayV2::Integration': 2,
-      'AWS::ApiGatewayV2::Route': PUBLIC_ROUTE_KEYS.length + MANAGEMENT_ROUTE_KEYS.length,
-      'AWS::Lambda::Permission': PUBLIC_ROUTE_KEYS.length + MANAGEMENT_ROUTE_KEYS.length,
+      'AWS::ApiGatewayV2::Integration': 3,
+      'AWS::ApiGatewayV2::Route': ROUTE_COUNT,
+      'AWS::Lambda::Permission': ROUTE_COUNT,
       // Per DLQ one, per site one (connector silent), per function two (errors, throttles), one on API 5xx.
-      'AWS::CloudWatch::Alarm': sites + 1 + sites + 3 * 2 + 1,
+      'AWS::CloudWatch::Alarm': sites + 1 + sites + 4 * 2 + 1,
       'AWS::CloudWatch::Dashboard': 1,
     });
   });
@@ -133,7 +140,7 @@ describe('the stack', () => {
     expect(Token.isUnresolved(stack.region)).toBe(true);
   });
 
-  it('synthesizes, bundling three functions and running cdk-nag, in well under a minute', () => {
+  it('synthesizes, bundling four functions and running cdk-nag, in well under a minute', () => {
     expect(synthSeconds).toBeLessThan(60);
   });
 });
@@ -295,7 +302,19 @@ describe('the HTTP API', () => {
     });
   });
 
-  it('throttles the stage, and call requests and the management API below it, once their routes exist', () => {
+  it('routes /console and every page under it to the console function, which authenticates in itself', () => {
+    expect(CONSOLE_ROUTE_KEYS).toEqual(['ANY /console', 'ANY /console/{proxy+}']);
+    const integrationId = integrationFor(stack.consoleFunction.function);
+    for (const routeKey of CONSOLE_ROUTE_KEYS) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: routeKey,
+        AuthorizationType: 'NONE',
+        Target: { 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] },
+      });
+    }
+  });
+
+  it('throttles the stage, and call requests, the management API and the console below it, once their routes exist', () => {
     const stages = template.findResources('AWS::ApiGatewayV2::Stage') as Record<string, CfnResource>;
     const [stage] = Object.values(stages);
     expect(stage?.Properties).toMatchObject({
@@ -308,6 +327,8 @@ describe('the HTTP API', () => {
           ThrottlingBurstLimit: 2 * DEFAULT_CALL_REQUESTS_PER_SECOND,
         },
         'ANY /api/v1/{proxy+}': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        'ANY /console': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+        'ANY /console/{proxy+}': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
       },
     });
     const routeIds = Object.keys(template.findResources('AWS::ApiGatewayV2::Route'));
@@ -342,9 +363,9 @@ describe('the HTTP API', () => {
 });
 
 describe('the functions', () => {
-  it('are the public, management and call-events functions, Node.js 24 on arm64, with their own log groups', () => {
+  it('are the public, management, console and call-events functions, Node.js 24 on arm64, with their own log groups', () => {
     const functions = template.findResources('AWS::Lambda::Function') as Record<string, CfnResource>;
-    expect(Object.keys(functions)).toHaveLength(3);
+    expect(Object.keys(functions)).toHaveLength(4);
     for (const [logicalId, fn] of Object.entries(functions)) {
       expect(fn.Properties, logicalId).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -379,7 +400,8 @@ describe('the functions', () => {
     });
     expect(sizes).toEqual([
       { MemorySize: 512, Timeout: 10, ReservedConcurrentExecutions: undefined },
-      // scrypt password checks want CPU, which comes with memory.
+      // scrypt password checks want CPU, which comes with memory: the API's on each request, the console's at login.
+      { MemorySize: 1024, Timeout: 10, ReservedConcurrentExecutions: undefined },
       { MemorySize: 1024, Timeout: 10, ReservedConcurrentExecutions: undefined },
       // A sixth of the call-events visibility timeout.
       {
@@ -734,7 +756,7 @@ describe('cdk-nag AwsSolutions checks', () => {
   it('are acknowledged only for the routes that have no API Gateway authorizer, each with a reason', () => {
     const found = acknowledgments(app);
     expect(found.map(({ path, id }) => `${path} ${id}`).sort()).toEqual(
-      [...stack.api.publicRoutes, ...stack.api.managementRoutes]
+      [...stack.api.publicRoutes, ...stack.api.managementRoutes, ...stack.api.consoleRoutes]
         .map((route) => `${route.node.path} AwsSolutions-APIG4`)
         .sort(),
     );

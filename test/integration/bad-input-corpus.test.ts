@@ -5,6 +5,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../edge-connector/src/log.ts';
 import { defaultCallNowPreferences } from '../../functions/domain/defaults.ts';
+import { DynamoManagementStore } from '../../functions/store/dynamo-management-store.ts';
 import { keys } from '../../functions/store/records.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 import {
@@ -220,7 +221,16 @@ let adminAuth = '';
 let csrfToken = '';
 let baselineServerItem: Record<string, unknown> = {};
 let baselineSettings: Record<string, unknown> = {};
-const fixture = { resellerId: '', clientId: '', extensionId: '', callNowId: 'corpus-fixture' };
+const fixture = {
+  resellerId: '',
+  clientId: '',
+  extensionId: '',
+  callNowId: 'corpus-fixture',
+  /** An extension of the fixture's client for the console's forms alone. */
+  consoleExtensionId: '',
+};
+/** The admin's console session: its cookie, and the CSRF token its forms carry. */
+const consoleSession = { cookie: '', csrf: '' };
 const CAPTCHA_PAGE = 'corpus-captcha';
 const ALLOWED_ORIGIN = 'https://shop.example.com';
 const DEMO_REQUESTS = '/callnow/demo/requests';
@@ -269,6 +279,8 @@ async function exchange(request: Exchange): Promise<HostileAnswer> {
   if (status >= 200 && status < 400) {
     collectStrings(body, tokens);
     for (const segment of request.path.split(/[/?&=]/)) tokens.add(segment).add(safeDecode(segment));
+    // A console form answers a redirect: what it sent is what it may have written.
+    for (const text of request.sent) tokens.add(text.trim());
     const requestId =
       (body as { requestId?: unknown } | undefined)?.requestId ??
       /\/requests\/([^/?]+)/.exec(answer.headers.location ?? '')?.[1];
@@ -796,6 +808,222 @@ function managementProbes(): Probe[] {
   ];
 }
 
+/** The console's forms, as the admin's session posts them: CSRF token and cookie, one field hostile. */
+function consoleForm(
+  path: string,
+  fields: Record<string, string>,
+  name: string,
+  value: Hostile,
+): HostileRequest {
+  const form = formOf([
+    ['csrf', consoleSession.csrf],
+    ...Object.entries(fields).map(([field, text]): [string, Buffer | string] => [
+      field,
+      field === name ? value.bytes : text,
+    ]),
+  ]);
+  return { method: 'POST', path, headers: { ...FORM_TYPE, cookie: consoleSession.cookie }, body: form };
+}
+
+const CONSOLE_PREFERENCES = {
+  allowCalls: 'on',
+  callNowId: 'corpus-console',
+  availabilityOn: 'on',
+  'day-mon': 'on',
+  availabilityFrom: '09:00',
+  availabilityTo: '17:00',
+  availabilityTimeZone: 'UTC',
+  language: 'en',
+  message: 'Console page',
+  ringSeconds: '20',
+  allowedOrigins: 'https://shop.example.com',
+};
+
+/** The console: its login form, its pages for hostile ids and searches. */
+function consoleProbes(): Probe[] {
+  const page = (path: (value: Hostile) => string, expect: Probe['expect']): Probe => ({
+    field: `GET ${path({ text: '{hostile}', bytes: Buffer.from('{hostile}') } as Hostile)}`,
+    values: sample(),
+    request: (v) => ({ method: 'GET', path: path(v), headers: { ...HTML, cookie: consoleSession.cookie } }),
+    expect,
+  });
+  const token = 'a'.repeat(43);
+  return [
+    {
+      field: 'POST /console/login username',
+      values: sample(),
+      // The double-submit token is any value the cookie and the field share.
+      request: (v) =>
+        visitor(
+          'POST',
+          '/console/login',
+          { ...FORM_TYPE, cookie: `callnow-login=${token}` },
+          formOf([
+            ['token', token],
+            ['username', v.bytes],
+            ['password', 'not the password'],
+          ]),
+        ),
+      expect: always(REFUSE),
+    },
+    {
+      field: 'POST /console/login password',
+      values: secrets(),
+      request: (v) =>
+        visitor(
+          'POST',
+          '/console/login',
+          { ...FORM_TYPE, cookie: `callnow-login=${token}` },
+          formOf([
+            ['token', token],
+            ['username', 'admin'],
+            ['password', v.bytes],
+          ]),
+        ),
+      expect: always(REFUSE),
+    },
+    {
+      field: 'POST /console/login token',
+      values: sample(),
+      request: (v) =>
+        visitor(
+          'POST',
+          '/console/login',
+          { ...FORM_TYPE, cookie: `callnow-login=${token}` },
+          formOf([
+            ['token', v.bytes],
+            ['username', 'admin'],
+            ['password', stack.admin.password],
+          ]),
+        ),
+      expect: always(REFUSE),
+    },
+    page((v) => `/console/extensions/${segment(v)}`, always(REFUSE)),
+    page((v) => `/console/extensions/${segment(v)}/callnow`, always(REFUSE)),
+    page((v) => `/console/clients?resellerId=${fixture.resellerId}&q=${segment(v)}`, always(EITHER)),
+    page(
+      (v) => `/console/clients?resellerId=${fixture.resellerId}&cursor=${segment(v)}`,
+      (v) => (v.text === '' ? EITHER : REFUSE),
+    ),
+    page((v) => `/console/login?next=${segment(v)}`, always(EITHER)),
+  ];
+}
+
+/** The console's forms that change records: one at a time, as their API twins. */
+function consoleFormProbes(): Probe[] {
+  const preferencesField = (name: keyof typeof CONSOLE_PREFERENCES): Probe => ({
+    field: `POST /console/extensions/{id}/callnow ${name}`,
+    values: half(),
+    request: (v) =>
+      consoleForm(`/console/extensions/${fixture.consoleExtensionId}/callnow`, CONSOLE_PREFERENCES, name, v),
+    expect: always(EITHER),
+  });
+  const numbers = { extensionRanges: 'hq 200-299', callerIds: '' };
+  return [
+    ...(
+      [
+        'callNowId',
+        'message',
+        'allowedOrigins',
+        'availabilityTimeZone',
+        'availabilityFrom',
+        'ringSeconds',
+        'language',
+      ] as const
+    ).map(preferencesField),
+    {
+      field: 'POST /console/clients/{id}/permissions extensionRanges',
+      values: focus(['dial-string']),
+      request: (v) =>
+        consoleForm(`/console/clients/${fixture.clientId}/permissions`, numbers, 'extensionRanges', v),
+      expect: (v) => (v.text.trim() === 'hq 200-299' ? EITHER : REFUSE),
+    },
+    {
+      field: 'POST /console/extensions/{id}/logins username',
+      values: half(),
+      request: (v) =>
+        consoleForm(
+          `/console/extensions/${fixture.consoleExtensionId}/logins`,
+          { username: '', password: 'a long enough password' },
+          'username',
+          v,
+        ),
+      expect: always(EITHER),
+      accepted: async () => {
+        // One owner's login per extension: the next value must find none.
+        seeding = true;
+        const management = new DynamoManagementStore(stack.documents, stack.tableName, { siteIds: ['hq'] });
+        const logins = await management.listLogins(
+          {
+            level: 'extension',
+            resellerId: fixture.resellerId,
+            clientId: fixture.clientId,
+            extensionId: fixture.consoleExtensionId,
+          },
+          { limit: 10 },
+        );
+        for (const login of logins.items) await management.deleteLogin(login.username);
+        seeding = false;
+      },
+    },
+    {
+      field: 'POST /console/system subnetLimits',
+      values: half(),
+      request: (v) => consoleForm('/console/system', consoleSettingsForm(), 'subnetLimits', v),
+      expect: always(EITHER),
+      accepted: restoreServerSettings,
+    },
+    {
+      field: 'POST /console/system destinationPolicyAllowedCountries',
+      values: half(),
+      request: (v) =>
+        consoleForm('/console/system', consoleSettingsForm(), 'destinationPolicyAllowedCountries', v),
+      expect: always(EITHER),
+      accepted: restoreServerSettings,
+    },
+    {
+      field: 'POST /console/system requestLimitRequests',
+      values: NUMERIC.filter((_, index) => index % 2 === 1),
+      request: (v) => consoleForm('/console/system', consoleSettingsForm(), 'requestLimitRequests', v),
+      expect: always(EITHER),
+      accepted: restoreServerSettings,
+    },
+  ];
+}
+
+/** The System preferences form as the baseline settings fill it. */
+function consoleSettingsForm(): Record<string, string> {
+  const settings = baselineSettings as {
+    adminUsername: string;
+    requestLimit: { requests: number; windowSeconds: number };
+    preferredAgent: string;
+    defaultCountry: string;
+    callRequestRetentionDays: number;
+    publicLimits: Record<string, { requests: number; windowSeconds: number }>;
+  };
+  const limit = (prefix: string, value: { requests: number; windowSeconds: number }) => ({
+    [`${prefix}Requests`]: String(value.requests),
+    [`${prefix}WindowSeconds`]: String(value.windowSeconds),
+  });
+  return {
+    callApiEnabled: 'on',
+    adminUsername: settings.adminUsername,
+    ...limit('requestLimit', settings.requestLimit),
+    preferredAgent: settings.preferredAgent,
+    subnetLimits: '203.0.113.0/24 1000000',
+    defaultCountry: settings.defaultCountry,
+    ...Object.assign(
+      {},
+      ...Object.entries(settings.publicLimits).map(([name, value]) =>
+        limit(`publicLimits${name.charAt(0).toUpperCase()}${name.slice(1)}`, value),
+      ),
+    ),
+    destinationPolicyAllowedCountries: 'US',
+    'refuse-PREMIUM_RATE': 'on',
+    callRequestRetentionDays: String(settings.callRequestRetentionDays),
+  };
+}
+
 /** The page of the fixture extension must escape whatever its owner typed. */
 const checkFixturePage = async (_: HostileAnswer, value: Hostile) => {
   await exchange({
@@ -1050,7 +1278,7 @@ async function inPool(tasks: readonly (() => Promise<void>)[], concurrency: numb
 }
 
 /** Records any refused request may change: limits, challenges, shields, number holds, presence, the form key. */
-const VOLATILE = ['COUNTER#', 'CAPTCHA#', 'SHIELD#', 'HOLD#', 'PRESENCE#'];
+const VOLATILE = ['COUNTER#', 'CAPTCHA#', 'SHIELD#', 'HOLD#', 'PRESENCE#', 'SESSION#'];
 
 /** Every write to the table that no accepted answer accounts for. */
 function unexplainedWrites(): Finding[] {
@@ -1168,6 +1396,15 @@ async function seed(): Promise<void> {
     preferences({ callNowId: fixture.callNowId }),
   );
 
+  const consoleExtension = await setup('POST', '/api/v1/extensions', {
+    ...owner,
+    clientId: fixture.clientId,
+    number: '203',
+    ownerName: 'Console Owner',
+  });
+  fixture.consoleExtensionId = String(consoleExtension.extensionId);
+  await openConsoleSession();
+
   for (const path of ['/callnow/demo', `/callnow/${fixture.callNowId}`, `/callnow/${CAPTCHA_PAGE}`]) {
     requestsSent++;
     const page = await sendHostile(port, { method: 'GET', path, headers: HTML });
@@ -1178,6 +1415,31 @@ async function seed(): Promise<void> {
       csrfToken = /value="([^"]*)"/.exec(input)?.[1] ?? '';
     }
   }
+}
+
+/** Logs the admin in to the console, as a browser would, and keeps the session's cookie and CSRF token. */
+async function openConsoleSession(): Promise<void> {
+  const token = 'b'.repeat(43);
+  requestsSent += 2;
+  const login = await sendHostile(port, {
+    method: 'POST',
+    path: '/console/login',
+    headers: { ...FORM_TYPE, cookie: `callnow-login=${token}` },
+    body: formOf([
+      ['token', token],
+      ['username', stack.admin.username],
+      ['password', stack.admin.password],
+    ]),
+  });
+  consoleSession.cookie = /callnow-session=[^;]+/.exec(login.headers['set-cookie'] ?? '')?.[0] ?? '';
+  const page = await sendHostile(port, {
+    method: 'GET',
+    path: `/console/extensions/${fixture.consoleExtensionId}/callnow`,
+    headers: { ...HTML, cookie: consoleSession.cookie },
+  });
+  consoleSession.csrf = /name="csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+  if (login.status !== 303 || !consoleSession.csrf)
+    throw new Error(`console login: ${login.status} ${page.status}`);
 }
 
 beforeAll(async () => {
@@ -1198,13 +1460,15 @@ beforeAll(async () => {
   seeding = false;
 
   const concurrent = [
-    ...[...publicProbes(), ...managementProbes()].flatMap((probe) => tasksOf(probe, false)),
+    ...[...publicProbes(), ...managementProbes(), ...consoleProbes()].flatMap((probe) =>
+      tasksOf(probe, false),
+    ),
     ...corpus.requests.flatMap((entry) =>
       entry.targets.filter((target) => target !== 'settings').map((target) => requestTask(entry, target)),
     ),
   ];
   const sequential = [
-    ...sequentialProbes().flatMap((probe) => tasksOf(probe, true)),
+    ...[...sequentialProbes(), ...consoleFormProbes()].flatMap((probe) => tasksOf(probe, true)),
     ...corpus.requests.flatMap((entry) =>
       entry.targets.filter((target) => target === 'settings').map((target) => requestTask(entry, target)),
     ),
@@ -1271,7 +1535,7 @@ function summary(): string {
     'AMI violations': findings.ami,
   };
   return [
-    'bad-input corpus (issues #6 and #12):',
+    'bad-input corpus (issues #6, #12 and #13):',
     `  corpus: ${corpus.values.length} values, ${corpus.requests.length} whole requests; by kind: ${kinds}`,
     `  inputs tried: ${inputsTried}; HTTP requests sent: ${requestsSent}`,
     `  time: ${seconds} s, ${cpuSeconds} s of CPU (${concurrent} s six at a time, ${sequential} s one at a time)`,

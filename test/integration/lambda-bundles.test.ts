@@ -1,7 +1,7 @@
 // The functions as Lambda gets them, built as the stack builds them. The public one is one file with nothing beside
 // it, and still draws its CAPTCHA: built with the AWS SDK inside (no node_modules needed at all), it runs in a fresh
 // node process in an empty directory, against dynalite holding a CallNow ID with image validation on. The call-events
-// one loads only what it uses.
+// and console ones load only what they use, and the public one nothing of the console's.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -90,6 +90,41 @@ describe('the bundled public function', () => {
     );
     expect(svg.match(/<g /g)).toHaveLength(5);
   });
+
+  it("carries nothing of the console's: its QR code library stays out", async () => {
+    const code = await readFile(path.join(bundleDirectory, 'index.mjs'), 'utf8');
+    // Searched as booleans: a failure would otherwise print the whole bundle.
+    expect(code.includes(PAGE_TEXT)).toBe(true);
+    expect(code.includes(QR_LIBRARY_TEXT)).toBe(false);
+    expect(code.includes('CallNow console')).toBe(false);
+  });
+});
+
+/** A message of uqr's, the console's QR code library. */
+const QR_LIBRARY_TEXT = 'String contains unencodable characters in alphanumeric mode';
+/** A text of the public page's (its English catalogue). */
+const PAGE_TEXT = 'We lost track of your call';
+
+/** The ES modules a bundle imports at run time (the AWS SDK, outside it). */
+const importsOf = (code: string) =>
+  [...code.matchAll(/\bfrom\s*"([^"]+)"|\bimport\s*"([^"]+)"/g)].map((match) => match[1] ?? match[2]);
+
+describe('the bundled console function', () => {
+  it('draws QR codes but carries neither the public page and its eleven languages nor the SQS client', async () => {
+    const directory = await mkdtemp(path.join(os.tmpdir(), 'callnow-console-bundle-'));
+    try {
+      const { file } = await buildLambdaBundle('functions/console/handler.ts', directory, {
+        bundleSdk: false,
+      });
+      const code = await readFile(file, 'utf8');
+      expect(code.includes(QR_LIBRARY_TEXT)).toBe(true);
+      expect(code.includes(PAGE_TEXT)).toBe(false);
+      expect(importsOf(code)).toContain('@aws-sdk/client-dynamodb');
+      expect(importsOf(code)).not.toContain('@aws-sdk/client-sqs');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('the bundled call-events function', () => {
@@ -100,9 +135,7 @@ describe('the bundled call-events function', () => {
         bundleSdk: false,
       });
       const code = await readFile(file, 'utf8');
-      const imported = [...code.matchAll(/\bfrom\s*"([^"]+)"|\bimport\s*"([^"]+)"/g)].map(
-        (match) => match[1] ?? match[2],
-      );
+      const imported = importsOf(code);
       expect(imported).toContain('@aws-sdk/client-dynamodb');
       expect(imported).not.toContain('@aws-sdk/client-sqs');
       expect(code).not.toContain('node:stream/web');

@@ -1,7 +1,18 @@
 // Where a request came from: straight from API Gateway, or through the optional CloudFront (`waf`), whose secret
 // header is required and whose viewer address is then the visitor's.
+
+import type middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { normaliseAddress, ORIGIN_VERIFY_HEADER, viewerAddress } from '../../functions/http/edge.ts';
+import {
+  type EdgeOptions,
+  edgeRequests,
+  normaliseAddress,
+  ORIGIN_VERIFY_HEADER,
+  VIEWER_HOST_HEADER,
+  viewerAddress,
+} from '../../functions/http/edge.ts';
+import { apiEvent, lambdaContext } from '../support/api-events.ts';
 import { publicHarness } from './public-harness.ts';
 
 const SECRET = 'a'.repeat(48);
@@ -75,5 +86,42 @@ describe('behind CloudFront', () => {
       );
     expect((await spoofed('198.51.100.1', US_NUMBER)).statusCode).toBe(202);
     expect((await spoofed('198.51.100.2', '+12025550101')).statusCode).toBe(429);
+  });
+});
+
+describe('the host a visitor asked for', () => {
+  /** The event's `domainName` after the middleware, as every page and URL the functions draw reads it. */
+  async function domainNameSeen(
+    headers: Record<string, string>,
+    edge: EdgeOptions = { originVerifySecret: SECRET },
+  ) {
+    const request = {
+      event: apiEvent('GET /console', { headers }),
+      context: lambdaContext,
+      response: undefined,
+      error: undefined,
+      internal: {},
+    } as unknown as middy.Request<APIGatewayProxyEventV2, APIGatewayProxyResultV2>;
+    await edgeRequests(edge).before?.(request);
+    return request.event.requestContext.domainName;
+  }
+
+  it('is the one CloudFront copied, behind CloudFront: execute-api only answers to its own name', async () => {
+    const through = { [ORIGIN_VERIFY_HEADER]: SECRET };
+    expect(await domainNameSeen({ ...through, [VIEWER_HOST_HEADER]: 'Calls.Example.org' })).toBe(
+      'calls.example.org',
+    );
+    expect(await domainNameSeen(through)).toBe('callnow.example.com');
+    for (const bad of ['calls.example.org/evil', 'calls example.org', '-', 'a'.repeat(300)]) {
+      expect(await domainNameSeen({ ...through, [VIEWER_HOST_HEADER]: bad }), bad).toBe(
+        'callnow.example.com',
+      );
+    }
+  });
+
+  it('is never taken from a header on a request that came straight to the API', async () => {
+    expect(await domainNameSeen({ [VIEWER_HOST_HEADER]: 'evil.example.net' }, {})).toBe(
+      'callnow.example.com',
+    );
   });
 });
