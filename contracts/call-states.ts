@@ -24,6 +24,8 @@ export const FAILURE_REASONS = [
   'visitor_no_answer',
   'visitor_unreachable',
   'pbx_unavailable',
+  /** The PBX is set up wrong for CallNow (the confirmation prompt's sound files are missing, say): not the owner's doing. */
+  'pbx_misconfigured',
   'rejected',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];

@@ -50,6 +50,8 @@ export interface AmiSimulatorOptions {
   readonly extensions?: Readonly<Record<string, ExtensionBehaviour>>;
   /** The dialplan global CALLNOW_OUTBOUND_CALLERID: what visitors see when the Originate sets no caller ID. */
   readonly outboundCallerId?: string;
+  /** Whether the confirmation prompt's sound files (vm-press, digits/0) are installed. @default true */
+  readonly promptSounds?: boolean;
   /** How long Asterisk has been up at the first start, as FullyBooted's Uptime tells. @default 3600 */
   readonly uptimeSeconds?: number;
   /** @default silent */
@@ -88,6 +90,8 @@ export interface AmiSimulator {
   /** Open TCP connections. */
   readonly connectionCount: number;
   /** Calls in progress. */
+  /** Installs or removes the confirmation prompt's sound files: calls from now on play it, or fail to. */
+  setPromptSounds(installed: boolean): void;
   readonly activeCallCount: number;
   onAction(listener: (action: ReceivedAmiAction) => void): () => void;
   /** Every chunk of text a client wrote, as it came off the socket (before parsing). */
@@ -150,6 +154,7 @@ class Simulator implements AmiSimulator {
   readonly #bootDelayMs: number;
   readonly #callnowContext: string;
   readonly #behaviours: Readonly<Record<string, ExtensionBehaviour>>;
+  #promptSounds: boolean;
   readonly #initialUptimeMs: number;
   readonly #logger: AmiLogger | undefined;
   readonly #sessions = new Set<Session>();
@@ -181,6 +186,7 @@ class Simulator implements AmiSimulator {
     this.#bootDelayMs = options.bootDelayMs ?? 75;
     this.#callnowContext = options.callnowContext ?? 'callnow';
     this.#behaviours = { ...EXTENSION_BEHAVIOURS, ...options.extensions };
+    this.#promptSounds = options.promptSounds ?? true;
     this.#initialUptimeMs = (options.uptimeSeconds ?? 3600) * 1000;
     this.#logger = options.logger;
     this.#extensions = new ExtensionStates({
@@ -193,6 +199,7 @@ class Simulator implements AmiSimulator {
       extensions: this.#extensions,
       behaviourOf: (extension) => this.#behaviours[extension],
       ...(options.outboundCallerId === undefined ? {} : { outboundCallerId: options.outboundCallerId }),
+      promptSounds: () => this.#promptSounds,
       scaleMs: (ms) => this.#scale(ms),
       emit: (event) => this.#broadcast(event),
       ended: (call) => this.#calls.delete(call),
@@ -205,6 +212,11 @@ class Simulator implements AmiSimulator {
 
   get connectionCount(): number {
     return this.#sessions.size;
+  }
+
+  /** Installs or removes the confirmation prompt's sound files: calls from now on play it, or fail to. */
+  setPromptSounds(installed: boolean): void {
+    this.#promptSounds = installed;
   }
 
   get activeCallCount(): number {

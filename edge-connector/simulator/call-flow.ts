@@ -41,6 +41,8 @@ export interface CallEnvironment {
   behaviourOf(extension: string): ExtensionBehaviour | undefined;
   /** The dialplan global CALLNOW_OUTBOUND_CALLERID (the site's number), if set. */
   readonly outboundCallerId?: string;
+  /** false: the confirmation prompt's sound files are not installed, so Playback() fails. */
+  promptSounds(): boolean;
   /** Applies the simulator's timeScale. */
   scaleMs(ms: number): number;
   emit(event: AmiHeader[]): void;
@@ -294,6 +296,15 @@ export class SimulatedCall {
       return;
     }
     this.#stage(leg.channel, 'confirm-prompt');
+    if (!this.#env.promptSounds()) {
+      // Playback() of the prompt fails at once: PLAYBACKSTATUS FAILED, the no-prompt branch.
+      this.#stage(leg.channel, 'confirm', [
+        ['Outcome', 'prompt-missing'],
+        ['Prompt', 'vm-press&digits/0'],
+      ]);
+      this.#hangUpExtension(leg);
+      return;
+    }
     if (key === undefined) {
       this.#after(CALL_TIMINGS_MS.confirmTimeout, () => {
         this.#stage(leg.channel, 'confirm', [['Outcome', 'timeout']]);

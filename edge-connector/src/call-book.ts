@@ -28,6 +28,7 @@ export interface CallBookDeps {
 export class CallBook {
   readonly tracker: CallTracker;
   readonly #contexts = new Map<string, CallContext>();
+  #setupProblemLogged = false;
   #deadlineTimer: NodeJS.Timeout | undefined;
   #deadlineTimerAt: number | undefined;
 
@@ -54,6 +55,17 @@ export class CallBook {
     );
   }
 
+  /** Once per process: every such call ends the same way until the PBX is fixed, and one line says how. */
+  #logSetupProblem(log: ConnectorLogger): void {
+    if (this.#setupProblemLogged) return;
+    this.#setupProblemLogged = true;
+    log.error(
+      'Asterisk cannot play the confirmation prompt, so calls with confirmation fail: install its core sounds ' +
+        '(vm-press and digits/0, e.g. the asterisk-core-sounds-en package) or set CALLNOW_CONFIRM_PROMPT to a ' +
+        'sound that exists; `callnow-connector doctor` checks it',
+    );
+  }
+
   /** Reports the tracker's updates, notes them in the journal, and re-arms the safety timer. */
   apply(updates: readonly StatusUpdate[]): void {
     const { journal, reporter, metrics, now } = this.deps;
@@ -65,6 +77,8 @@ export class CallBook {
         continue;
       }
       this.countFinal(update);
+      if (update.status === 'failed' && update.reason === 'pbx_misconfigured')
+        this.#logSetupProblem(requestLog);
       const expiresAt = this.#contexts.get(update.requestId)?.expiresAt ?? new Date(now()).toISOString();
       this.#contexts.delete(update.requestId);
       journal.decide(update.requestId, expiresAt, outcomeOf(update)).catch((error: unknown) => {

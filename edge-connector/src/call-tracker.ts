@@ -309,10 +309,14 @@ export class CallTracker {
         this.#report(record, 'awaiting_confirmation', updates);
         this.#enterPhase(record, 'awaiting_confirmation', nowMs);
         break;
-      case 'confirm':
-        if (field(event, 'outcome') === 'accepted') this.#enterPhase(record, 'confirmed', nowMs);
+      case 'confirm': {
+        const outcome = field(event, 'outcome');
+        if (outcome === 'accepted') this.#enterPhase(record, 'confirmed', nowMs);
+        // Asterisk could not play the prompt: the owner was never asked.
+        else if (outcome === 'prompt-missing') this.#end(record, updates, 'pbx_misconfigured');
         else this.#end(record, updates, 'extension_declined');
         break;
+      }
       case 'dialing-visitor':
         this.#report(record, 'dialing_visitor', updates);
         this.#enterPhase(record, 'dialing_visitor', nowMs);

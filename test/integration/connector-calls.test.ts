@@ -304,6 +304,32 @@ describe('edge connector with local SQS and the AMI simulator', () => {
     expect(originatesFor(request.requestId)).toBe(1);
   });
 
+  it('ends calls whose confirmation prompt Asterisk cannot play as pbx_misconfigured, and logs the fix once', async () => {
+    const fixLines = () => logLines.filter((line) => line.includes('cannot play the confirmation prompt'));
+    simulator.setPromptSounds(false);
+    try {
+      const first = callRequested('101', '+12025550100', { confirm: true });
+      const second = callRequested('101', '+12025550100', { confirm: true });
+      await sendRequest(first);
+      const firstStatuses = await statusSequence(first.requestId);
+      await simulatorIdle();
+      await sendRequest(second);
+      await statusSequence(second.requestId);
+
+      expect(firstStatuses).toEqual([
+        'dialing_extension',
+        'awaiting_confirmation',
+        'failed/pbx_misconfigured',
+      ]);
+      expect((await statusSequence(second.requestId)).at(-1)).toBe('failed/pbx_misconfigured');
+      expect(fixLines()).toHaveLength(1);
+      expect(fixLines()[0]).toContain('CALLNOW_CONFIRM_PROMPT');
+    } finally {
+      simulator.setPromptSounds(true);
+    }
+    await simulatorIdle();
+  });
+
   it("shows the visitor the site's number, never their own (OUTBOUND_CALLER_ID), or the request's", async () => {
     const siteDefault = callRequested('101', '+12025550100', { confirm: false });
     const ownNumber = callRequested('101', '+12025550100', {

@@ -259,6 +259,22 @@ describe('call tracker: the extension does not take the call', () => {
     ]);
   });
 
+  it('maps a prompt Asterisk could not play to pbx_misconfigured: the owner was never asked', () => {
+    const { tracker } = startedTracker();
+
+    const updates = drive(tracker, [
+      callNow('req-1', 'extension-answered'),
+      callNow('req-1', 'confirm-prompt'),
+      callNow('req-1', 'confirm', { Outcome: 'prompt-missing', Prompt: 'vm-press&digits/0' }),
+      callNow('req-1', 'hangup', { DialStatus: '', Cause: '16' }),
+    ]);
+
+    expect(updates).toEqual([
+      { requestId: 'req-1', status: 'awaiting_confirmation' },
+      { requestId: 'req-1', status: 'failed', reason: 'pbx_misconfigured' },
+    ]);
+  });
+
   it('maps a hang-up during the confirmation prompt to extension_declined', () => {
     const { tracker } = startedTracker();
 

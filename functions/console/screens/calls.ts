@@ -32,6 +32,7 @@ const REASONS: Readonly<Record<FailureReason, string>> = {
   visitor_no_answer: 'the visitor did not answer',
   visitor_unreachable: "the visitor's number could not be reached",
   pbx_unavailable: 'the phone system was unavailable',
+  pbx_misconfigured: "the phone system is not set up right (the connector's log says how to fix it)",
   rejected: 'cancelled or refused',
 };
 

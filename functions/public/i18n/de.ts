@@ -60,6 +60,8 @@ export const de = {
     'Wir konnten Ihre Nummer nicht erreichen. Bitte prüfen Sie sie und versuchen Sie es noch einmal.',
   failure_pbx_unavailable:
     'Die Telefonanlage ist gerade nicht erreichbar. Bitte versuchen Sie es in ein paar Minuten noch einmal.',
+  failure_pbx_misconfigured:
+    'Die Telefonanlage ist für diesen Anruf nicht richtig eingerichtet. Es liegt nicht an Ihnen; bitte versuchen Sie es später noch einmal.',
   failure_rejected: 'Dieser Anruf konnte nicht aufgebaut werden.',
   cancelButton: 'Anruf abbrechen',
   cancelling: 'Ihre Anfrage wird abgebrochen…',

@@ -53,6 +53,8 @@ export const en = {
   failure_visitor_no_answer: 'We called, but nobody answered your phone. Please try again.',
   failure_visitor_unreachable: 'We could not reach your number. Please check it and try again.',
   failure_pbx_unavailable: 'The phone system cannot be reached right now. Please try again in a few minutes.',
+  failure_pbx_misconfigured:
+    'The phone system is not set up to complete this call. It is not your doing; please try again later.',
   failure_rejected: 'This call could not be placed.',
   cancelButton: 'Cancel the call',
   cancelling: 'Cancelling your request…',

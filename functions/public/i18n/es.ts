@@ -55,6 +55,8 @@ export const es = {
   failure_visitor_unreachable: 'No pudimos comunicar con su número. Compruébelo y vuelva a intentarlo.',
   failure_pbx_unavailable:
     'La centralita no está disponible en este momento. Vuelva a intentarlo en unos minutos.',
+  failure_pbx_misconfigured:
+    'La centralita no está configurada para completar esta llamada. No es culpa suya; vuelva a intentarlo más tarde.',
   failure_rejected: 'No se pudo realizar esta llamada.',
   cancelButton: 'Cancelar la llamada',
   cancelling: 'Cancelando su solicitud…',

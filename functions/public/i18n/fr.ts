@@ -59,6 +59,8 @@ export const fr = {
   failure_visitor_unreachable: 'Nous n’avons pas pu joindre votre numéro. Vérifiez-le et réessayez.',
   failure_pbx_unavailable:
     'Le standard téléphonique est injoignable pour le moment. Veuillez réessayer dans quelques minutes.',
+  failure_pbx_misconfigured:
+    'Le standard téléphonique n’est pas configuré pour aboutir cet appel. Vous n’y êtes pour rien ; veuillez réessayer plus tard.',
   failure_rejected: 'Cet appel n’a pas pu être passé.',
   cancelButton: 'Annuler l’appel',
   cancelling: 'Annulation de votre demande…',

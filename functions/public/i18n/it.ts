@@ -52,6 +52,8 @@ export const it = {
   failure_visitor_no_answer: 'Abbiamo chiamato, ma nessuno ha risposto al tuo telefono. Riprova.',
   failure_visitor_unreachable: 'Non siamo riusciti a raggiungere il tuo numero. Controllalo e riprova.',
   failure_pbx_unavailable: 'Il centralino non è raggiungibile in questo momento. Riprova tra qualche minuto.',
+  failure_pbx_misconfigured:
+    'Il centralino non è configurato per completare questa chiamata. Non dipende da te; riprova più tardi.',
   failure_rejected: 'Non è stato possibile effettuare questa chiamata.',
   cancelButton: 'Annulla la chiamata',
   cancelling: 'Annullamento della richiesta…',

@@ -53,6 +53,8 @@ export const ja = {
   failure_visitor_unreachable:
     'お客様の番号につながりませんでした。番号をご確認のうえ、もう一度お試しください。',
   failure_pbx_unavailable: '現在、電話システムに接続できません。数分後にもう一度お試しください。',
+  failure_pbx_misconfigured:
+    '電話システムの設定に問題があり、この通話を完了できません。お客様の操作の問題ではありません。しばらくしてからもう一度お試しください。',
   failure_rejected: 'この通話は発信できませんでした。',
   cancelButton: '通話をキャンセル',
   cancelling: 'リクエストをキャンセルしています…',

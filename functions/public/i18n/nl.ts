@@ -53,6 +53,8 @@ export const nl = {
   failure_visitor_unreachable: 'We konden uw nummer niet bereiken. Controleer het en probeer het opnieuw.',
   failure_pbx_unavailable:
     'De telefooncentrale is nu niet bereikbaar. Probeer het over een paar minuten opnieuw.',
+  failure_pbx_misconfigured:
+    'De telefooncentrale is niet ingesteld om dit gesprek tot stand te brengen. Het ligt niet aan u; probeer het later opnieuw.',
   failure_rejected: 'Dit gesprek kon niet worden opgezet.',
   cancelButton: 'Gesprek annuleren',
   cancelling: 'Uw verzoek wordt geannuleerd…',

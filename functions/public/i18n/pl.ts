@@ -52,6 +52,8 @@ export const pl = {
   failure_visitor_no_answer: 'Dzwoniliśmy, ale nikt nie odebrał Twojego telefonu. Spróbuj ponownie.',
   failure_visitor_unreachable: 'Nie udało się połączyć z Twoim numerem. Sprawdź go i spróbuj ponownie.',
   failure_pbx_unavailable: 'Centrala telefoniczna jest teraz niedostępna. Spróbuj ponownie za kilka minut.',
+  failure_pbx_misconfigured:
+    'Centrala telefoniczna nie jest skonfigurowana do zrealizowania tego połączenia. To nie Twoja wina; spróbuj ponownie później.',
   failure_rejected: 'Nie udało się nawiązać tego połączenia.',
   cancelButton: 'Anuluj połączenie',
   cancelling: 'Anulowanie prośby…',

@@ -54,6 +54,8 @@ export const pt = {
   failure_visitor_unreachable: 'Não conseguimos contactar o seu número. Verifique-o e tente novamente.',
   failure_pbx_unavailable:
     'A central telefónica não está acessível neste momento. Tente novamente dentro de alguns minutos.',
+  failure_pbx_misconfigured:
+    'A central telefónica não está configurada para concluir esta chamada. Não é culpa sua; tente novamente mais tarde.',
   failure_rejected: 'Não foi possível fazer esta chamada.',
   cancelButton: 'Cancelar a chamada',
   cancelling: 'A cancelar o seu pedido…',

@@ -56,6 +56,8 @@ export const ro = {
   failure_visitor_unreachable: 'Nu am putut apela numărul dumneavoastră. Verificați-l și încercați din nou.',
   failure_pbx_unavailable:
     'Centrala telefonică nu este disponibilă acum. Încercați din nou peste câteva minute.',
+  failure_pbx_misconfigured:
+    'Centrala telefonică nu este configurată să finalizeze acest apel. Nu este vina dumneavoastră; încercați din nou mai târziu.',
   failure_rejected: 'Acest apel nu a putut fi efectuat.',
   cancelButton: 'Anulează apelul',
   cancelling: 'Se anulează cererea…',

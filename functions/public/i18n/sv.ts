@@ -52,6 +52,8 @@ export const sv = {
   failure_visitor_no_answer: 'Vi ringde, men ingen svarade i din telefon. Försök igen.',
   failure_visitor_unreachable: 'Vi kunde inte nå ditt nummer. Kontrollera det och försök igen.',
   failure_pbx_unavailable: 'Telefonväxeln går inte att nå just nu. Försök igen om några minuter.',
+  failure_pbx_misconfigured:
+    'Telefonväxeln är inte inställd för att koppla detta samtal. Det beror inte på dig; försök igen senare.',
   failure_rejected: 'Samtalet kunde inte kopplas.',
   cancelButton: 'Avbryt samtalet',
   cancelling: 'Avbryter din förfrågan…',
