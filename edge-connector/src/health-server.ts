@@ -14,7 +14,7 @@ export interface HealthServerOptions {
   /** Loopback only. @default '127.0.0.1' */
   readonly host?: string;
   readonly health: () => HealthReport;
-  readonly metrics: () => string;
+  readonly metrics: () => Promise<string>;
 }
 
 export interface HealthServer {
@@ -28,7 +28,7 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1']);
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
   const host = options.host ?? '127.0.0.1';
   if (!LOOPBACK_HOSTS.has(host)) throw new Error(`the health endpoint binds to loopback only, not ${host}`);
-  const server: Server = createServer((request, response) => {
+  const server: Server = createServer(async (request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
@@ -46,9 +46,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
         return;
       }
       if (path === '/metrics') {
-        response
-          .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
-          .end(options.metrics());
+        const text = await options.metrics();
+        response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
         return;
       }
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz or /metrics\n');

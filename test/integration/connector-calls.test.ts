@@ -11,6 +11,7 @@ import { AmiStreamParser } from '../../edge-connector/src/ami/protocol.ts';
 import type { AmiClient, AmiEvent } from '../../edge-connector/src/ami/types.ts';
 import { type Connector, startConnector } from '../../edge-connector/src/connector.ts';
 import { createJsonLogger } from '../../edge-connector/src/log.ts';
+import { counterValue } from '../../edge-connector/src/metrics.ts';
 import {
   CALL_EVENTS_QUEUE_NAME,
   callRequestsDeadLetterQueueName,
@@ -424,9 +425,9 @@ describe('edge connector with local SQS and the AMI simulator', () => {
       }),
     );
     expect(await statusSequence(request.requestId)).toEqual(['failed/rejected']);
-    const ignoredBefore = connector.metrics.redeliveriesIgnored.value();
+    const ignoredBefore = await counterValue(connector.metrics.redeliveriesIgnored);
     await sendRequest(request);
-    while (connector.metrics.redeliveriesIgnored.value() === ignoredBefore) {
+    while ((await counterValue(connector.metrics.redeliveriesIgnored)) === ignoredBefore) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
 

@@ -1,5 +1,6 @@
 // What a PBX operator runs and reads: `--help`, exit codes, /healthz and /metrics, and a graceful stop that leaves
 // every request it did not start on the queue. Real peers on loopback: local-aws-sqs, the AMI simulator, the process.
+
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import type { AmiClient } from '../../edge-connector/src/ami/types.ts';
 import { type Connector, startConnector } from '../../edge-connector/src/connector.ts';
 import { type HealthServer, startHealthServer } from '../../edge-connector/src/health-server.ts';
 import { silentLogger } from '../../edge-connector/src/log.ts';
+import { counterValue } from '../../edge-connector/src/metrics.ts';
 import { openFileJournal } from '../../edge-connector/src/request-journal.ts';
 import {
   CallEventsCollector,
@@ -254,8 +256,8 @@ describe('the connector as an operator sees it', () => {
     }
 
     // Received once: the queue's 1 s visibility timeout passed three times while the Originate was on its way.
-    expect(slow.metrics.messagesReceived.value()).toBe(1);
-    expect(slow.metrics.redeliveriesIgnored.value()).toBe(0);
+    expect(await counterValue(slow.metrics.messagesReceived)).toBe(1);
+    expect(await counterValue(slow.metrics.redeliveriesIgnored)).toBe(0);
     expect(originatesFor(call.requestId)).toBe(1);
   });
 

@@ -33,6 +33,7 @@ import {
   startConnector,
 } from '../../edge-connector/src/connector.ts';
 import { createJsonLogger } from '../../edge-connector/src/log.ts';
+import { counterValue } from '../../edge-connector/src/metrics.ts';
 import { createInMemoryJournal, type RequestJournal } from '../../edge-connector/src/request-journal.ts';
 import { callRequested as sampleCallRequested } from '../support/fixtures.ts';
 
@@ -469,7 +470,7 @@ describe('connector loop', () => {
     await eventually(() =>
       expect(statusesSent().map((s) => s.reason)).toEqual([undefined, 'pbx_unavailable']),
     );
-    expect(connector.metrics.amiReconnects.value()).toBe(1);
+    expect(await counterValue(connector.metrics.amiReconnects)).toBe(1);
   });
 
   it('asks Asterisk whether each call survived a dropped socket: gone and connected is completed, alive goes on', async () => {
@@ -846,7 +847,8 @@ describe('after a restart (the journal)', () => {
     await eventually(() => expect(deletedReceipts()).toEqual([receipt]));
     expect(ami.originates()).toEqual([]);
     expect(statusesSent()).toEqual([]);
-    expect(connector?.metrics.redeliveriesIgnored.value()).toBe(1);
+    if (!connector) throw new Error('the connector did not start');
+    expect(await counterValue(connector.metrics.redeliveriesIgnored)).toBe(1);
   });
 });
 
