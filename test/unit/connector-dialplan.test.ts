@@ -82,6 +82,15 @@ describe('extensions_callnow.conf', () => {
 
   it('asks for the confirmation digit only when CALLNOW_CONFIRM is 1, with a timeout', () => {
     expect(dialplan).toContain('GotoIf($["${CALLNOW_CONFIRM}" != "1"]?dial)');
-    expect(dialplan).toMatch(/Read\(CALLNOW_DIGIT,[^,]+,1,,1,\d+\)/);
+    expect(dialplan).toMatch(/Read\(CALLNOW_DIGIT,,1,,1,\d+\)/);
+  });
+
+  it('plays the prompt first and reports a prompt it cannot play instead of waiting for a digit', () => {
+    const playback = dialplan.indexOf('Playback(${CALLNOW_PROMPT})');
+    const check = dialplan.indexOf('GotoIf($["${PLAYBACKSTATUS}" != "SUCCESS"]?no-prompt)');
+    const read = dialplan.indexOf('Read(CALLNOW_DIGIT,');
+    expect(playback).toBeGreaterThan(-1);
+    expect([playback, check, read]).toEqual([playback, check, read].sort((a, b) => a - b));
+    expect(dialplan).toContain('n(no-prompt),UserEvent(CallNow,RequestId: ${CALLNOW_REQUEST_ID},Stage: confirm,Outcome: prompt-missing');
   });
 });
