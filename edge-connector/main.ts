@@ -1,9 +1,6 @@
-// Runs the edge connector on the PBX host (`npm run connector`): real SQS and AMI clients, the request journal in
-// the state directory, /healthz and /metrics on 127.0.0.1; SIGINT/SIGTERM stop it gracefully (exit 0).
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { createAmiClient } from './src/ami/client.ts';
+// The connector's command line: `callnow-connector [run | doctor] [--env-file <file>]` (`--help` says more). Runs on
+// the PBX host from the Debian package (bundled into one file) or from a checkout (`npm run connector`).
 import {
-  ConnectorConfigError,
   DEFAULT_EXTENSION_HINT_CONTEXT,
   DEFAULT_HEALTH_PORT,
   DEFAULT_MAX_CONCURRENT_CALLS,
@@ -13,17 +10,22 @@ import {
   DEFAULT_STATE_DIR,
   DEFAULT_STOP_GRACE_SECONDS,
   DEFAULT_VISIBILITY_TIMEOUT_SECONDS,
-  loadConnectorConfig,
   MAX_PRESENCE_REFRESH_SECONDS,
 } from './src/config.ts';
-import { startConnector } from './src/connector.ts';
-import { type HealthServer, startHealthServer } from './src/health-server.ts';
-import { createJsonLogger, describeError } from './src/log.ts';
-import { JournalError, openFileJournal, type RequestJournal } from './src/request-journal.ts';
+import { runDoctor } from './src/doctor/doctor.ts';
+import { applyEnvFile, EnvFileError } from './src/env-file.ts';
+import { describeError } from './src/log.ts';
+import { runConnector } from './src/run.ts';
 
 const USAGE = `CallNow edge connector: takes call requests from the site's SQS queue and places them on Asterisk over AMI.
 
-Usage: npm run connector        (or: node --import tsx edge-connector/main.ts)
+Usage: callnow-connector [run | doctor] [--env-file <file>]
+  run       take requests and place calls until SIGINT/SIGTERM (the default)
+  doctor    check the settings, Asterisk (AMI user, dialplan, hints, prompt sounds) and the queues without placing
+            a call or taking a request; exit code 0 when every check passed, 1 otherwise
+  --env-file <file>  read NAME=value settings from the file (variables already set win); the packaged command
+                     reads /etc/callnow/connector.env
+From a git checkout: npm run connector -- [run | doctor] [--env-file <file>]
 
 Environment (an empty variable counts as unset):
   CALL_REQUESTS_QUEUE_URL     this site's call-requests queue (required)
@@ -49,105 +51,61 @@ Environment (an empty variable counts as unset):
   CALL_SAFETY_MARGIN_SECONDS  added to each call's safety timer, default ${DEFAULT_SAFETY_MARGIN_SECONDS}
   RECEIVE_WAIT_SECONDS        one SQS long poll (1-20), default ${DEFAULT_RECEIVE_WAIT_SECONDS}; a stop waits for the open polls
   LOG_LEVEL                   debug, info, warn, error or silent; default info
+  ASTERISK_SOUNDS_DIR         doctor only: where Asterisk's sounds are, default /var/lib/asterisk/sounds
   AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_SQS ... are read by the AWS SDK itself.
 
 Logs are JSON lines on stderr. SIGINT or SIGTERM stops it: no new requests, calls in progress may finish, exit 0.
-Exit code 2: a setting is wrong, or another connector uses the state directory. See edge-connector/README.md.
+Exit code 2: a setting is wrong, or another connector uses the state directory. See /usr/share/callnow-connector/README.md.
 `;
 
+type Command = 'run' | 'doctor';
+
+function parseArguments(
+  args: readonly string[],
+): { command: Command; envFile: string | undefined; help: boolean } | string {
+  let command: Command | undefined;
+  let envFile: string | undefined;
+  for (let index = 0; index < args.length; index += 1) {
+    const argument = args[index] as string;
+    if (argument === '--help' || argument === '-h') return { command: 'run', envFile: undefined, help: true };
+    if (argument === '--env-file') {
+      envFile = args[index + 1];
+      if (!envFile) return '--env-file needs a file';
+      index += 1;
+    } else if (argument.startsWith('--env-file=')) {
+      envFile = argument.slice('--env-file='.length);
+    } else if ((argument === 'run' || argument === 'doctor') && command === undefined) {
+      command = argument;
+    } else {
+      return `unknown argument ${JSON.stringify(argument)}`;
+    }
+  }
+  return { command: command ?? 'run', envFile, help: false };
+}
+
 async function main(): Promise<number> {
-  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  const parsed = parseArguments(process.argv.slice(2));
+  if (typeof parsed === 'string') {
+    process.stderr.write(`${parsed}\n\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  let config: ReturnType<typeof loadConnectorConfig>;
-  try {
-    config = loadConnectorConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConnectorConfigError)) throw error;
-    createJsonLogger().error(error.message, { variables: error.variables });
-    return 2;
-  }
-  const { ami: amiSettings, operations, ...runConfig } = config;
-  if (!operations) throw new Error('loadConnectorConfig always returns the operations settings');
-  const log = createJsonLogger({ level: operations.logLevel });
-
-  let journal: RequestJournal;
-  try {
-    journal = await openFileJournal(operations.stateDir, {
-      onProblem: (message, details) => log.warn(message, details),
-    });
-  } catch (error) {
-    if (!(error instanceof JournalError)) throw error;
-    log.error(`${error.message} (set CALLNOW_STATE_DIR to a directory the connector may write)`, {
-      stateDir: operations.stateDir,
-      ...describeError(error),
-    });
-    return 2;
-  }
-
-  const sqs = new SQSClient({});
-  const ami = createAmiClient({ ...amiSettings, logger: log.child({ component: 'ami' }) });
-  const connector = startConnector(
-    runConfig,
-    { sqs, ami, logger: log, journal },
-    {
-      maxConcurrentCalls: operations.maxConcurrentCalls,
-      waitTimeSeconds: operations.receiveWaitSeconds,
-      stopGraceMs: operations.stopGraceSeconds * 1000,
-      visibilityTimeoutSeconds: operations.visibilityTimeoutSeconds,
-      timing: { marginSeconds: operations.safetyMarginSeconds },
-    },
-  );
-
-  let health: HealthServer | undefined;
-  if (operations.healthPort !== undefined) {
+  if (parsed.envFile) {
     try {
-      health = await startHealthServer({
-        port: operations.healthPort,
-        health: () => connector.health(),
-        metrics: () => connector.metrics.render(),
-      });
-      log.info('health and metrics served', { url: health.url, paths: ['/healthz', '/metrics'] });
+      applyEnvFile(parsed.envFile);
     } catch (error) {
-      // Not worth stopping calls for: the connector works without it.
-      log.error('cannot serve /healthz and /metrics (set HEALTH_PORT, or 0 to turn them off)', {
-        port: operations.healthPort,
-        ...describeError(error),
-      });
+      if (!(error instanceof EnvFileError)) throw error;
+      process.stderr.write(`${JSON.stringify({ level: 'error', msg: error.message })}\n`);
+      return 2;
     }
   }
-
-  const exitCode = await new Promise<number>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals += 1;
-      if (signals > 1) {
-        log.warn('second signal: exiting without waiting for calls in progress', { signal });
-        process.exit(1);
-      }
-      log.info('stopping', { signal });
-      resolve(0);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    ami.connect().catch((error: unknown) => {
-      // Only when a retry strategy gives up or the client is closed: it retries on its own otherwise.
-      if (ami.status !== 'closed') return;
-      log.error('gave up connecting to Asterisk AMI', {
-        host: amiSettings.host,
-        port: amiSettings.port,
-        ...describeError(error),
-      });
-      resolve(1);
-    });
-  });
-  await connector.stop();
-  await health?.close();
-  await ami.close();
-  await journal.close();
-  sqs.destroy();
-  return exitCode;
+  if (parsed.command === 'doctor') {
+    return runDoctor({ env: process.env, write: (line) => process.stdout.write(`${line}\n`) });
+  }
+  return runConnector(process.env);
 }
 
 main().then(

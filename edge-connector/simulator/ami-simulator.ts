@@ -2,6 +2,7 @@
 // connector uses, Originate played through the CallNow dialplan contract, and restarts and crashes on demand.
 
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
@@ -14,6 +15,7 @@ import {
   serializeAmiMessage,
 } from '../src/ami/protocol.ts';
 import type { AmiLogger } from '../src/ami/types.ts';
+import type { DialplanPriority } from '../src/doctor/dialplan.ts';
 import {
   type CallEnvironment,
   EXTENSION_BEHAVIOURS,
@@ -23,6 +25,7 @@ import {
 } from './call-flow.ts';
 import { amiEvent, ChannelFactory, parseDialString } from './channels.ts';
 import { type ExtensionPresence, ExtensionStates } from './extension-states.ts';
+import { listCommands, mayWrite, parseDialplan, showDialPlan } from './manager-info.ts';
 
 export type { ExtensionBehaviour } from './call-flow.ts';
 export type { ExtensionPresence } from './extension-states.ts';
@@ -50,6 +53,12 @@ export interface AmiSimulatorOptions {
   readonly extensions?: Readonly<Record<string, ExtensionBehaviour>>;
   /** The dialplan global CALLNOW_OUTBOUND_CALLERID: what visitors see when the Originate sets no caller ID. */
   readonly outboundCallerId?: string;
+  /** The dialplan file Asterisk loaded, for ShowDialPlan; '' for none. @default the shipped extensions_callnow.conf */
+  readonly dialplan?: string;
+  /** Dialplan globals, as Getvar without a channel reads them (CALLNOW_CONFIRM_PROMPT, say). @default none */
+  readonly globals?: Readonly<Record<string, string>>;
+  /** The AMI user's write= classes in manager.conf. @default all of them */
+  readonly writePermissions?: readonly string[];
   /** Whether the confirmation prompt's sound files (vm-press, digits/0) are installed. @default true */
   readonly promptSounds?: boolean;
   /** How long Asterisk has been up at the first start, as FullyBooted's Uptime tells. @default 3600 */
@@ -155,6 +164,9 @@ class Simulator implements AmiSimulator {
   readonly #callnowContext: string;
   readonly #behaviours: Readonly<Record<string, ExtensionBehaviour>>;
   #promptSounds: boolean;
+  readonly #dialplan: readonly DialplanPriority[];
+  readonly #globals: Readonly<Record<string, string>>;
+  readonly #writeClasses: ReadonlySet<string> | undefined;
   readonly #initialUptimeMs: number;
   readonly #logger: AmiLogger | undefined;
   readonly #sessions = new Set<Session>();
@@ -187,6 +199,12 @@ class Simulator implements AmiSimulator {
     this.#callnowContext = options.callnowContext ?? 'callnow';
     this.#behaviours = { ...EXTENSION_BEHAVIOURS, ...options.extensions };
     this.#promptSounds = options.promptSounds ?? true;
+    this.#dialplan = parseDialplan(
+      options.dialplan ??
+        readFileSync(new URL('../asterisk/extensions_callnow.conf', import.meta.url), 'utf8'),
+    );
+    this.#globals = options.globals ?? {};
+    this.#writeClasses = options.writePermissions ? new Set(options.writePermissions) : undefined;
     this.#initialUptimeMs = (options.uptimeSeconds ?? 3600) * 1000;
     this.#logger = options.logger;
     this.#extensions = new ExtensionStates({
@@ -409,7 +427,8 @@ class Simulator implements AmiSimulator {
       this.#requestBadFormat(session, 'Action: NONE');
       return;
     }
-    if (!session.loggedIn && name !== 'login' && name !== 'logoff' && name !== 'challenge') {
+    const denied = !session.loggedIn && name !== 'login' && name !== 'logoff' && name !== 'challenge';
+    if (denied || !mayWrite(name, this.#writeClasses)) {
       this.#respond(session, message, 'Error', [['Message', 'Permission denied']]);
       return;
     }
@@ -442,6 +461,11 @@ class Simulator implements AmiSimulator {
         return this.#userEvent(session, message);
       case 'originate':
         return this.#originate(session, message);
+      case 'listcommands':
+        this.#respond(session, message, 'Success', listCommands(this.#writeClasses));
+        return;
+      case 'showdialplan':
+        return this.#showDialPlan(session, message);
       default:
         this.#respond(session, message, 'Error', [
           [
@@ -510,7 +534,7 @@ class Simulator implements AmiSimulator {
       return;
     }
     const channel = headerValue(message, 'Channel');
-    let value: string | undefined = '';
+    let value: string | undefined = this.#globals[variable] ?? '';
     if (channel !== undefined && channel !== '') {
       value = undefined;
       for (const call of this.#calls) {
@@ -526,6 +550,20 @@ class Simulator implements AmiSimulator {
       ['Variable', variable],
       ['Value', value],
     ]);
+  }
+
+  #showDialPlan(session: Session, message: AmiMessage): void {
+    const context = headerValue(message, 'Context') ?? '';
+    const list = showDialPlan(this.#dialplan, context, headerValue(message, 'ActionID'));
+    if (!list) {
+      this.#respond(session, message, 'Error', [['Message', `Did not find context ${context}`]]);
+      return;
+    }
+    this.#respond(session, message, 'Success', [
+      ['EventList', 'start'],
+      ['Message', 'DialPlan list will follow'],
+    ]);
+    for (const event of list) this.#write(session, event);
   }
 
   #userEvent(session: Session, message: AmiMessage): void {

@@ -7,17 +7,18 @@ import { Construct } from 'constructs';
 
 /**
  * Receive, delete and extend the visibility of its site's call requests. The batch APIs are authorized by the
- * same actions; queue URLs come from configuration, so no GetQueueUrl; ApproximateReceiveCount comes with
- * ReceiveMessage, so no GetQueueAttributes.
+ * same actions; queue URLs come from configuration, so no GetQueueUrl. GetQueueAttributes is for
+ * `callnow-connector doctor`, which proves each queue answers without taking or sending a message.
  */
 export const CONNECTOR_CALL_REQUESTS_ACTIONS = [
   'sqs:ChangeMessageVisibility',
   'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
   'sqs:ReceiveMessage',
 ] as const;
 
-/** Report call progress and extension presence. */
-export const CONNECTOR_CALL_EVENTS_ACTIONS = ['sqs:SendMessage'] as const;
+/** Report call progress and extension presence (and, for the doctor, read the queue's attributes). */
+export const CONNECTOR_CALL_EVENTS_ACTIONS = ['sqs:GetQueueAttributes', 'sqs:SendMessage'] as const;
 
 export interface EdgeConnectorIdentityProps {
   /** The site whose PBX host runs this connector. */

@@ -526,22 +526,28 @@ describe("the edge connectors' identities", () => {
     expect(CONNECTOR_CALL_REQUESTS_ACTIONS).toEqual([
       'sqs:ChangeMessageVisibility',
       'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
       'sqs:ReceiveMessage',
     ]);
-    expect(CONNECTOR_CALL_EVENTS_ACTIONS).toEqual(['sqs:SendMessage']);
+    expect(CONNECTOR_CALL_EVENTS_ACTIONS).toEqual(['sqs:GetQueueAttributes', 'sqs:SendMessage']);
     for (const siteId of SITE_IDS) {
       const { connector, callRequests } = site(siteId);
       expect(statementsOf(cfn(connector.user.userName))).toEqual([
         {
           Sid: 'ReceiveOwnSiteCallRequests',
           Effect: 'Allow',
-          Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'],
+          Action: [
+            'sqs:ChangeMessageVisibility',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+            'sqs:ReceiveMessage',
+          ],
           Resource: cfn(callRequests.queue.queueArn),
         },
         {
           Sid: 'SendCallEvents',
           Effect: 'Allow',
-          Action: 'sqs:SendMessage',
+          Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'],
           Resource: cfn(stack.callEvents.queue.queueArn),
         },
       ]);

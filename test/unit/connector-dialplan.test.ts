@@ -3,6 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CALLNOW_STAGES } from '../../edge-connector/src/call-phases.ts';
+import { contextsOf, firstDifference, parseDialplan } from '../../edge-connector/src/doctor/dialplan.ts';
+import { SHIPPED_DIALPLAN } from '../../edge-connector/src/doctor/shipped-dialplan.generated.ts';
+import { renderDialplanModule } from '../../scripts/generate-dialplan.ts';
 
 const DIALPLAN_PATH = new URL('../../edge-connector/asterisk/extensions_callnow.conf', import.meta.url);
 const dialplan = readFileSync(DIALPLAN_PATH, 'utf8');
@@ -91,6 +94,40 @@ describe('extensions_callnow.conf', () => {
     const read = dialplan.indexOf('Read(CALLNOW_DIGIT,');
     expect(playback).toBeGreaterThan(-1);
     expect([playback, check, read]).toEqual([playback, check, read].sort((a, b) => a - b));
-    expect(dialplan).toContain('n(no-prompt),UserEvent(CallNow,RequestId: ${CALLNOW_REQUEST_ID},Stage: confirm,Outcome: prompt-missing');
+    expect(dialplan).toContain(
+      'n(no-prompt),UserEvent(CallNow,RequestId: ${CALLNOW_REQUEST_ID},Stage: confirm,Outcome: prompt-missing',
+    );
+  });
+});
+
+describe('the dialplan the doctor compares with', () => {
+  it('is the shipped file as it is now (run `npm run build:dialplan` after a change)', () => {
+    expect(SHIPPED_DIALPLAN).toBe(dialplan);
+    expect(
+      readFileSync(
+        new URL('../../edge-connector/src/doctor/shipped-dialplan.generated.ts', import.meta.url),
+        'utf8',
+      ),
+    ).toBe(renderDialplanModule());
+  });
+
+  it('reads every context and numbers each priority as Asterisk does (n, labels, same =>)', () => {
+    const priorities = parseDialplan(dialplan);
+    expect(contextsOf(priorities)).toEqual(['callnow', 'callnow-visitor-answered', 'callnow-hangup']);
+    const callnow = priorities.filter((priority) => priority.context === 'callnow');
+    expect(callnow.map((priority) => priority.priority)).toEqual(callnow.map((_, index) => index + 1));
+    expect(callnow[0]).toMatchObject({ exten: 's', application: 'NoOp' });
+    expect(callnow.find((priority) => priority.application === 'Read')?.appData).toBe(
+      'CALLNOW_DIGIT,,1,,1,10',
+    );
+  });
+
+  it('names the first priority that differs, and nothing when they are the same', () => {
+    const shipped = parseDialplan(dialplan);
+    expect(firstDifference(shipped, shipped, 'callnow')).toBeUndefined();
+    const edited = parseDialplan(
+      dialplan.replace('Read(CALLNOW_DIGIT,,1,,1,10)', 'Read(CALLNOW_DIGIT,,1,,1,5)'),
+    );
+    expect(firstDifference(shipped, edited, 'callnow')).toContain('Read(CALLNOW_DIGIT,,1,,1,5)');
   });
 });

@@ -1,7 +1,8 @@
 // The shipped systemd unit against what the connector needs to stop gracefully and keep its journal.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RECEIVE_WAIT_SECONDS, DEFAULT_STOP_GRACE_SECONDS } from '../../edge-connector/src/config.ts';
+import { BUNDLE_NAME } from '../../scripts/package-connector.ts';
 
 const unit = readFileSync(
   new URL('../../edge-connector/systemd/callnow-connector.service', import.meta.url),
@@ -13,9 +14,11 @@ function directive(name: string): string | undefined {
 }
 
 describe('callnow-connector.service', () => {
-  it('runs edge-connector/main.ts under node itself, so SIGTERM reaches the connector', () => {
-    expect(directive('ExecStart')).toBe('/usr/bin/node --import tsx edge-connector/main.ts');
-    expect(existsSync(new URL('../../edge-connector/main.ts', import.meta.url))).toBe(true);
+  it('runs the packaged bundle under node itself, so SIGTERM reaches the connector', () => {
+    expect(directive('ExecStart')).toBe(
+      `/usr/bin/node --max-semi-space-size=1 --max-old-space-size=64 /usr/lib/callnow-connector/${BUNDLE_NAME} run`,
+    );
+    expect(directive('EnvironmentFile')).toBe('/etc/callnow/connector.env');
     expect(directive('KillSignal')).toBe('SIGTERM');
   });
 
