@@ -1,5 +1,5 @@
-// Figure 4: the edge connector, run as under systemd (node --import tsx edge-connector/main.ts, file journal, logs at
-// info) in its own process, on one AMI connection to the simulator: calls set up per second when 10, 100 or 500
+// Figure 4: the edge connector, run as the Debian package runs it under systemd (node on the bundle, file journal,
+// logs at info) in its own process, on one AMI connection to the simulator: calls set up per second when 10, 100 or 500
 // requests are queued at once, the wait of each request until its Originate, resident memory, and CPU per call.
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -22,8 +22,9 @@ import {
 import { LOCAL_AWS } from '../../infra/local/aws.ts';
 import { localConnectorEnv } from '../../infra/local/connector-env.ts';
 import { type LocalSqs, startLocalSqs } from '../../infra/local/sqs.ts';
+import { type BundledConnector, buildBundledConnector } from '../connector/bundle.ts';
 import { isSample, type Sample, type SampleRequest } from '../connector/protocol.ts';
-import { ask, spawnTsChild, stopChild } from '../lib/child.ts';
+import { ask, stopChild } from '../lib/child.ts';
 import { distributionRow, type ResultRow } from '../lib/results.ts';
 import { distribution } from '../lib/stats.ts';
 import { delay, waitUntil } from '../lib/wait.ts';
@@ -112,23 +113,24 @@ class ConnectorProcess {
     private readonly stateDir: string,
   ) {}
 
-  static async start(simulator: AmiSimulator, sqsServer: LocalSqs, maxConcurrentCalls: number) {
+  static async start(
+    bundled: BundledConnector,
+    simulator: AmiSimulator,
+    sqsServer: LocalSqs,
+    maxConcurrentCalls: number,
+  ) {
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'callnow-bench-connector-'));
-    const child = spawnTsChild('edge-connector/main.ts', {
-      preload: './bench/connector/probe.ts',
-      stderr: 'pipe',
-      env: {
-        ...localConnectorEnv({
-          sqsEndpoint: sqsServer.endpoint,
-          callRequestsQueueUrl: sqsServer.callRequestsQueueUrls[SITE_ID] ?? '',
-          callEventsQueueUrl: sqsServer.callEventsQueueUrl,
-          siteId: SITE_ID,
-          ami: simulator,
-          stateDir,
-        }),
-        MAX_CONCURRENT_CALLS: String(maxConcurrentCalls),
-        LOG_LEVEL: 'info',
-      },
+    const child = bundled.spawn({
+      ...localConnectorEnv({
+        sqsEndpoint: sqsServer.endpoint,
+        callRequestsQueueUrl: sqsServer.callRequestsQueueUrls[SITE_ID] ?? '',
+        callEventsQueueUrl: sqsServer.callEventsQueueUrl,
+        siteId: SITE_ID,
+        ami: simulator,
+        stateDir,
+      }),
+      MAX_CONCURRENT_CALLS: String(maxConcurrentCalls),
+      LOG_LEVEL: 'info',
     });
     const connector = new ConnectorProcess(child, stateDir);
     // Read all of stderr (a full pipe would block the connector's synchronous log writes); ready once AMI is.
@@ -308,30 +310,35 @@ async function oneRound(
 export async function measureConnector(options: ConnectorOptions): Promise<ConnectorResult> {
   const rows: ResultRow[] = [];
   const levels: ConnectorLevel[] = [];
-  for (const concurrency of options.concurrencyLevels) {
-    const phones: Record<string, ExtensionBehaviour> = {};
-    for (let index = 0; index < concurrency; index++)
-      phones[String(FIRST_EXTENSION + index)] = { kind: 'answers' };
-    const timeScale = simulatedCallMs(concurrency) / UNSCALED_CALL_MS;
-    const simulator = await startAmiSimulator({ extensions: phones, timeScale });
-    // Queues of its own for each level: the long polls of the previous connector, killed, may still be parked on
-    // the old server and would swallow messages.
-    const sqsServer = await startLocalSqs([SITE_ID]);
-    const sqs = new SQSClient({ ...LOCAL_AWS, endpoint: sqsServer.endpoint });
-    try {
-      const connector = await ConnectorProcess.start(simulator, sqsServer, concurrency);
+  const bundled = await buildBundledConnector();
+  try {
+    for (const concurrency of options.concurrencyLevels) {
+      const phones: Record<string, ExtensionBehaviour> = {};
+      for (let index = 0; index < concurrency; index++)
+        phones[String(FIRST_EXTENSION + index)] = { kind: 'answers' };
+      const timeScale = simulatedCallMs(concurrency) / UNSCALED_CALL_MS;
+      const simulator = await startAmiSimulator({ extensions: phones, timeScale });
+      // Queues of its own for each level: the long polls of the previous connector, killed, may still be parked on
+      // the old server and would swallow messages.
+      const sqsServer = await startLocalSqs([SITE_ID]);
+      const sqs = new SQSClient({ ...LOCAL_AWS, endpoint: sqsServer.endpoint });
       try {
-        const level = await measureLevel(connector, simulator, sqs, sqsServer, concurrency, options);
-        rows.push(...level.rows);
-        levels.push(level.level);
+        const connector = await ConnectorProcess.start(bundled, simulator, sqsServer, concurrency);
+        try {
+          const level = await measureLevel(connector, simulator, sqs, sqsServer, concurrency, options);
+          rows.push(...level.rows);
+          levels.push(level.level);
+        } finally {
+          await connector.stop();
+        }
       } finally {
-        await connector.stop();
+        sqs.destroy();
+        await sqsServer.close();
+        await simulator.close();
       }
-    } finally {
-      sqs.destroy();
-      await sqsServer.close();
-      await simulator.close();
     }
+  } finally {
+    await bundled.dispose();
   }
   return { rows, levels };
 }
