@@ -9,7 +9,7 @@ import type { AmiSimulator } from '../../edge-connector/simulator/ami-simulator.
 import { keys } from '../../functions/store/records.ts';
 import { LOCAL_AWS } from '../../infra/local/aws.ts';
 import { DEMO_CALLNOW_ID } from '../../infra/local/seed.ts';
-import { callsPer } from '../lib/aws-calls.ts';
+import { callsPer, sequentialRoundTrips } from '../lib/aws-calls.ts';
 import type { BenchStack } from '../lib/bench-stack.ts';
 import { FloorProbe, type FloorSample } from '../lib/floor.ts';
 import { timedRequest } from '../lib/http-client.ts';
@@ -115,6 +115,15 @@ export async function measureClickToOriginate(
     const handlerSqs = callsPer(counts, 'SQS', 'http', runs);
     const backgroundDynamo = callsPer(counts, 'DynamoDB', 'background', runs);
     const backgroundSqs = callsPer(counts, 'SQS', 'background', runs);
+    const roundTrips = distribution(
+      bench.calls.traces('POST', /^\/callnow\/[^/]+\/requests$/).map(sequentialRoundTrips),
+    );
+    const statuses = bench.calls.eventMessages('call.status');
+    const presences = bench.calls.eventMessages('extension.presence');
+    const presencePuts = counts
+      .filter((count) => count.origin === 'background' && count.service === 'DynamoDB')
+      .filter((count) => count.operation === 'PutItem')
+      .reduce((sum, count) => sum + count.count, 0);
     const perClick = (name: string, calls: { perUnit: number; breakdown: string }): ResultRow => ({
       figure: 1,
       name,
@@ -147,6 +156,24 @@ export async function measureClickToOriginate(
       perClick('DynamoDB calls per click: POST handler', handlerDynamo),
       perClick('SQS calls per click: POST handler', handlerSqs),
       perClick('DynamoDB calls per click: events consumer', backgroundDynamo),
+      {
+        figure: 1,
+        name: 'POST: DynamoDB round trips',
+        unit: 'in a row',
+        median: roundTrips.median,
+        samples: roundTrips.samples,
+        note: `max ${roundTrips.max}; calls sent together count once`,
+      },
+      {
+        figure: 1,
+        name: 'events consumer: DynamoDB calls per status',
+        unit: 'calls',
+        median: (backgroundDynamo.perUnit * runs - presencePuts) / statuses,
+        samples: statuses,
+        note:
+          `${statuses} call.status and ${presences} extension.presence messages; ` +
+          `the ${presencePuts} PutItems of presence not counted`,
+      },
       perClick('SQS calls per click: connector + events pump', backgroundSqs),
     ];
     return { rows, clickMs: clicks, floorMs: floors.map((sample) => sample.totalMs) };

@@ -2,7 +2,7 @@
 // POST /callnow/{id}/requests at 1, 10 and 50 concurrent clients (a load generator in its own process), and the
 // DynamoDB and SQS calls each request makes, counted by SDK middleware on the stack's clients.
 import path from 'node:path';
-import { callsPer } from '../lib/aws-calls.ts';
+import { callsPer, sequentialRoundTrips } from '../lib/aws-calls.ts';
 import type { BenchStack } from '../lib/bench-stack.ts';
 import { ask, spawnTsChild, stopChild } from '../lib/child.ts';
 import { distributionRow, type ResultRow } from '../lib/results.ts';
@@ -90,6 +90,8 @@ export async function measurePublicPage(bench: BenchStack, options: PublicPageOp
         });
       }
       const counts = bench.calls.snapshot();
+      const path = route.method === 'GET' ? /^\/callnow\/[^/?]+$/ : /^\/callnow\/[^/]+\/requests$/;
+      const roundTrips = distribution(bench.calls.traces(route.method, path).map(sequentialRoundTrips));
       const dynamo = callsPer(counts, 'DynamoDB', 'http', answered);
       const sqs = callsPer(counts, 'SQS', 'http', answered);
       rows.push({
@@ -99,6 +101,14 @@ export async function measurePublicPage(bench: BenchStack, options: PublicPageOp
         median: dynamo.perUnit,
         samples: answered,
         note: dynamo.breakdown,
+      });
+      rows.push({
+        figure: 2,
+        name: `${route.label}: DynamoDB round trips`,
+        unit: 'in a row',
+        median: roundTrips.median,
+        samples: roundTrips.samples,
+        note: `max ${roundTrips.max}; calls sent together count once`,
       });
       rows.push({
         figure: 2,

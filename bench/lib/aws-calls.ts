@@ -1,5 +1,7 @@
 // Counts the AWS SDK calls of the local stack with SDK middleware, by service and operation, and tells the calls
 // an HTTP request made (the public function's own) from the rest (connector, events consumer) by async context.
+// For each HTTP request it also keeps when its DynamoDB calls started and ended, to count the round trips it made
+// one after the other; and it counts the messages sent to the call-events queue by type.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
@@ -20,11 +22,20 @@ export interface CallCount {
   readonly totalMs: number;
 }
 
+/** One HTTP request the stack served: its route as the client asked for it, and its DynamoDB calls. */
+export interface RequestTrace {
+  readonly method: string;
+  readonly path: string;
+  readonly dynamoCalls: { readonly startedAt: number; readonly endedAt: number }[];
+}
+
 const MIDDLEWARE_NAME = 'benchAwsCallCounter';
 
 export class AwsCallCounter {
-  readonly #context = new AsyncLocalStorage<CallOrigin>();
+  readonly #context = new AsyncLocalStorage<RequestTrace>();
   readonly #counts = new Map<string, CallCount>();
+  readonly #traces: RequestTrace[] = [];
+  readonly #eventMessages = new Map<string, number>();
 
   /** Adds the counting middleware; a call counts once, whatever its retries. */
   attach(client: DynamoDBClient | SQSClient): void {
@@ -35,7 +46,9 @@ export class AwsCallCounter {
           try {
             return await next(args);
           } finally {
-            this.#count('DynamoDB', context.commandName, performance.now() - startedAt);
+            const endedAt = performance.now();
+            this.#context.getStore()?.dynamoCalls.push({ startedAt, endedAt });
+            this.#count('DynamoDB', context.commandName, endedAt - startedAt);
           }
         },
         { step: 'initialize', name: MIDDLEWARE_NAME },
@@ -43,6 +56,7 @@ export class AwsCallCounter {
     } else {
       client.middlewareStack.add(
         (next, context) => async (args) => {
+          this.#noteEventMessages(context.commandName, args.input as Record<string, unknown>);
           const startedAt = performance.now();
           try {
             return await next(args);
@@ -61,8 +75,14 @@ export class AwsCallCounter {
    */
   tagHttpRequests(port: number): () => void {
     const onRequest = (message: unknown) => {
-      const socket = (message as { socket?: { localPort?: number } } | undefined)?.socket;
-      if (socket?.localPort === port) this.#context.enterWith('http');
+      const { socket, request } = (message ?? {}) as {
+        socket?: { localPort?: number };
+        request?: { method?: string; url?: string };
+      };
+      if (socket?.localPort !== port) return;
+      const trace = { method: request?.method ?? '', path: request?.url ?? '', dynamoCalls: [] };
+      this.#traces.push(trace);
+      this.#context.enterWith(trace);
     };
     diagnosticsChannel.subscribe('http.server.request.start', onRequest);
     return () => diagnosticsChannel.unsubscribe('http.server.request.start', onRequest);
@@ -70,14 +90,43 @@ export class AwsCallCounter {
 
   reset(): void {
     this.#counts.clear();
+    this.#traces.length = 0;
+    this.#eventMessages.clear();
   }
 
   snapshot(): CallCount[] {
     return [...this.#counts.values()];
   }
 
+  /** The HTTP requests served since the last reset whose method and path match. */
+  traces(method: string, path: RegExp): RequestTrace[] {
+    return this.#traces.filter((trace) => trace.method === method && path.test(trace.path));
+  }
+
+  /** Messages sent to the call-events queue since the last reset, by `type` (`call.status`, `extension.presence`). */
+  eventMessages(type: string): number {
+    return this.#eventMessages.get(type) ?? 0;
+  }
+
+  #noteEventMessages(commandName: string | undefined, input: Record<string, unknown>): void {
+    if (!String(input.QueueUrl ?? '').includes('call-events')) return;
+    const bodies =
+      commandName === 'SendMessageBatchCommand'
+        ? ((input.Entries ?? []) as { MessageBody?: string }[]).map((entry) => entry.MessageBody)
+        : commandName === 'SendMessageCommand'
+          ? [input.MessageBody as string | undefined]
+          : [];
+    for (const body of bodies) {
+      let type = 'unreadable';
+      try {
+        type = String((JSON.parse(body ?? '') as { type?: unknown }).type);
+      } catch {}
+      this.#eventMessages.set(type, (this.#eventMessages.get(type) ?? 0) + 1);
+    }
+  }
+
   #count(service: AwsService, commandName: string | undefined, elapsedMs: number): void {
-    const origin = this.#context.getStore() ?? 'background';
+    const origin = this.#context.getStore() ? 'http' : 'background';
     const operation = (commandName ?? 'unknown').replace(/Command$/, '');
     const key = `${origin} ${service} ${operation}`;
     const previous = this.#counts.get(key);
@@ -89,6 +138,24 @@ export class AwsCallCounter {
       totalMs: (previous?.totalMs ?? 0) + elapsedMs,
     });
   }
+}
+
+/**
+ * How many DynamoDB round trips a request made one after the other: the longest chain of its calls in which each
+ * starts after the one before it ended. Calls sent together (a wave) count once.
+ */
+export function sequentialRoundTrips(trace: RequestTrace): number {
+  const calls = [...trace.dynamoCalls].sort((a, b) => a.startedAt - b.startedAt);
+  const depths: number[] = [];
+  calls.forEach((call, index) => {
+    let before = 0;
+    for (let earlier = 0; earlier < index; earlier++) {
+      const previous = calls[earlier];
+      if (previous && previous.endedAt <= call.startedAt) before = Math.max(before, depths[earlier] ?? 0);
+    }
+    depths.push(before + 1);
+  });
+  return Math.max(0, ...depths);
 }
 
 /**
