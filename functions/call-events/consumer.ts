@@ -2,20 +2,20 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CallEventSchema, type CallStatus, parseWireMessage } from '../../contracts/messages.ts';
 import { applyCallEvent } from '../domain/call-events.ts';
+import type { CallRequest } from '../domain/model.ts';
 import type { CallNowStore } from '../domain/ports.ts';
 import { describeError, log, setLogContext } from '../lib/log.ts';
 import { metrics } from '../lib/metrics.ts';
 
 /**
  * Counts each request once, on the update that moved it (duplicates and late messages are `stale`). The time to
- * ring needs the request's createdAt, which the status message does not carry: one more read, once per call.
+ * ring needs the request's createdAt, which the status message does not carry: the update answered it.
  */
-async function recordStatusMetrics(message: CallStatus, store: CallNowStore): Promise<void> {
+function recordStatusMetrics(message: CallStatus, request: CallRequest | undefined): void {
   if (message.status === 'completed' || message.status === 'failed') {
     metrics.callFinished(message.status, message.reason);
-  } else if (message.status === 'dialing_extension') {
-    const request = await store.getCallRequest(message.requestId);
-    if (request) metrics.timeToRing(Date.parse(message.at) - Date.parse(request.createdAt));
+  } else if (message.status === 'dialing_extension' && request) {
+    metrics.timeToRing(Date.parse(message.at) - Date.parse(request.createdAt));
   }
 }
 
@@ -35,7 +35,7 @@ export function createCallEventsHandler(store: CallNowStore): CallEventsHandler 
         continue;
       }
       try {
-        const outcome = await applyCallEvent(parsed.message, store);
+        const { outcome, request } = await applyCallEvent(parsed.message, store);
         const { type } = parsed.message;
         const subject =
           parsed.message.type === 'call.status'
@@ -43,10 +43,7 @@ export function createCallEventsHandler(store: CallNowStore): CallEventsHandler 
             : { extension: parsed.message.extension, state: parsed.message.state };
         log.info('call event', { type, outcome, ...subject });
         if (outcome === 'applied' && parsed.message.type === 'call.status') {
-          // The update is done: a failed metric must not send the message back for a retry.
-          await recordStatusMetrics(parsed.message, store).catch((error: unknown) =>
-            log.warn('call metrics not recorded', { messageId: record.messageId, ...describeError(error) }),
-          );
+          recordStatusMetrics(parsed.message, request);
         }
       } catch (error) {
         log.error('call event not applied; will retry', {

@@ -303,15 +303,8 @@ export async function callRequestStatus(
   const abandonedAt = Date.parse(request.expiresAt) + EXPIRY_GRACE_SECONDS * 1000;
   if (STATE_RANK[request.status] === STATE_RANK.queued && now.getTime() > abandonedAt) {
     const at = now.toISOString();
-    const outcome = await store.advanceCallRequest({ requestId, status: 'failed', reason: 'expired', at });
-    if (outcome === 'applied') {
-      return {
-        ...request,
-        status: 'failed',
-        reason: 'expired',
-        statusTimes: { ...request.statusTimes, failed: at },
-      };
-    }
+    const advance = await store.advanceCallRequest({ requestId, status: 'failed', reason: 'expired', at });
+    if (advance.outcome === 'applied' && advance.request) return advance.request;
     return store.getCallRequest(requestId);
   }
   return request;

@@ -12,10 +12,10 @@ export interface CallNowStore {
   createCallRequest(request: CallRequest, retentionDays: number): Promise<void>;
   getCallRequest(requestId: string): Promise<CallRequest | undefined>;
   /**
-   * Moves a request forward to `status` in one conditional write; a move that is not forward
-   * (a duplicate or late message) changes nothing and answers `stale`.
+   * Moves a request forward to `status` in one conditional write, answering the request as that write left it; a
+   * move that is not forward (a duplicate or late message) changes nothing and answers `stale`.
    */
-  advanceCallRequest(change: CallRequestChange): Promise<'applied' | 'stale' | 'unknown'>;
+  advanceCallRequest(change: CallRequestChange): Promise<CallRequestAdvance>;
   /** Keeps the newest presence report of an extension; older reports change nothing. */
   putExtensionPresence(presence: ExtensionPresenceRecord): Promise<void>;
   /** The newest presence report of an extension (its number on the site's PBX), if any came. */
@@ -59,6 +59,11 @@ export interface CallRequestChange {
   readonly reason?: FailureReason;
   readonly at: string;
 }
+
+export type CallRequestAdvance =
+  /** `request` is the request after the write; undefined only if the stored item no longer reads as a request. */
+  | { readonly outcome: 'applied'; readonly request: CallRequest | undefined }
+  | { readonly outcome: 'stale' | 'unknown' };
 
 export interface CallRequestQueue {
   /** Sends to the call-requests queue of the message's site. */

@@ -25,6 +25,7 @@ import {
 } from '../domain/model.ts';
 import {
   type CallNowStore,
+  type CallRequestAdvance,
   type CallRequestChange,
   type DestinationHold,
   RequestExistsError,
@@ -132,12 +133,16 @@ export class DynamoCallNowStore implements CallNowStore {
     return parsed.success ? parsed.data : undefined;
   }
 
+  /**
+   * The update answers the request it leaves (ALL_NEW); a refused one answers the item as it is, where DynamoDB
+   * supports it (the emulators do not: one read tells a stale status from an unknown request there).
+   */
   async advanceCallRequest({
     requestId,
     status,
     reason,
     at,
-  }: CallRequestChange): Promise<'applied' | 'stale' | 'unknown'> {
+  }: CallRequestChange): Promise<CallRequestAdvance> {
     const names: Record<string, string> = { '#status': 'status', '#state': status };
     const values: Record<string, unknown> = { ':status': status, ':rank': STATE_RANK[status], ':at': at };
     let update = 'SET #status = :status, statusRank = :rank, statusTimes.#state = :at';
@@ -147,7 +152,7 @@ export class DynamoCallNowStore implements CallNowStore {
       values[':reason'] = reason;
     }
     try {
-      await this.documents.send(
+      const { Attributes } = await this.documents.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.callRequest(requestId),
@@ -155,12 +160,15 @@ export class DynamoCallNowStore implements CallNowStore {
           ConditionExpression: 'attribute_exists(pk) AND statusRank < :rank',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return 'applied';
+      return { outcome: 'applied', request: CallRequestSchema.safeParse(Attributes).data };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return (await this.get(keys.callRequest(requestId))) ? 'stale' : 'unknown';
+      const exists = error.Item !== undefined || (await this.get(keys.callRequest(requestId))) !== undefined;
+      return { outcome: exists ? 'stale' : 'unknown' };
     }
   }
 

@@ -233,12 +233,12 @@ describe('the call-events consumer', () => {
     ]);
   });
 
-  it('does not send a status back for a retry when only its metric could not be recorded', async () => {
+  it('measures the time to ring from what its update answered, reading the request no more', async () => {
     const { store, run } = await prepare();
-    vi.spyOn(store, 'getCallRequest').mockRejectedValueOnce(new Error('throttled'));
+    const read = vi.spyOn(store, 'getCallRequest');
     const result = await run([record('m1', { status: 'dialing_extension', at: '2026-11-26T10:00:01.000Z' })]);
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(store.requests.get('req-1')?.status).toBe('dialing_extension');
-    expect(metricLines()).toEqual([]);
+    expect(read).not.toHaveBeenCalled();
+    expect(metricLines()).toEqual(['TimeToRingMs: 1000']);
   });
 });

@@ -2,7 +2,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConcurrentChangeError } from '../../functions/domain/management-errors.ts';
 import type { CallRequest, Site } from '../../functions/domain/model.ts';
-import { RequestExistsError } from '../../functions/domain/ports.ts';
+import { type CallRequestChange, RequestExistsError } from '../../functions/domain/ports.ts';
 import { DynamoManagementStore } from '../../functions/store/dynamo-management-store.ts';
 import { DynamoCallNowStore } from '../../functions/store/dynamo-store.ts';
 import { keys } from '../../functions/store/records.ts';
@@ -72,27 +72,34 @@ describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
     expect(await store.getCallRequest('once')).toEqual(newRequest('once'));
   });
 
+  const outcomeOf = async (change: CallRequestChange) => (await store.advanceCallRequest(change)).outcome;
+
+  it('answers the request as its update left it, so that nobody reads it again', async () => {
+    await store.createCallRequest(newRequest('answered'), 30);
+    const at = '2026-11-26T10:00:03.000Z';
+    expect(
+      await store.advanceCallRequest({ requestId: 'answered', status: 'dialing_extension', at }),
+    ).toEqual({
+      outcome: 'applied',
+      request: {
+        ...newRequest('answered'),
+        status: 'dialing_extension',
+        statusTimes: { queued: CREATED_AT, dialing_extension: at },
+      },
+    });
+  });
+
   it('moves a request only forward, whatever order the statuses arrive in', async () => {
     await store.createCallRequest(newRequest('forward'), 30);
     const at = (second: number) => `2026-11-26T10:00:${String(second).padStart(2, '0')}.000Z`;
 
+    expect(await outcomeOf({ requestId: 'forward', status: 'dialing_extension', at: at(1) })).toBe('applied');
+    expect(await outcomeOf({ requestId: 'forward', status: 'connected', at: at(5) })).toBe('applied');
+    expect(await outcomeOf({ requestId: 'forward', status: 'dialing_visitor', at: at(4) })).toBe('stale');
+    expect(await outcomeOf({ requestId: 'forward', status: 'connected', at: at(6) })).toBe('stale');
+    expect(await outcomeOf({ requestId: 'forward', status: 'completed', at: at(9) })).toBe('applied');
     expect(
-      await store.advanceCallRequest({ requestId: 'forward', status: 'dialing_extension', at: at(1) }),
-    ).toBe('applied');
-    expect(await store.advanceCallRequest({ requestId: 'forward', status: 'connected', at: at(5) })).toBe(
-      'applied',
-    );
-    expect(
-      await store.advanceCallRequest({ requestId: 'forward', status: 'dialing_visitor', at: at(4) }),
-    ).toBe('stale');
-    expect(await store.advanceCallRequest({ requestId: 'forward', status: 'connected', at: at(6) })).toBe(
-      'stale',
-    );
-    expect(await store.advanceCallRequest({ requestId: 'forward', status: 'completed', at: at(9) })).toBe(
-      'applied',
-    );
-    expect(
-      await store.advanceCallRequest({
+      await outcomeOf({
         requestId: 'forward',
         status: 'failed',
         reason: 'pbx_unavailable',
@@ -119,9 +126,7 @@ describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
   });
 
   it('answers unknown for a status about a request it never stored', async () => {
-    expect(await store.advanceCallRequest({ requestId: 'ghost', status: 'connected', at: CREATED_AT })).toBe(
-      'unknown',
-    );
+    expect(await outcomeOf({ requestId: 'ghost', status: 'connected', at: CREATED_AT })).toBe('unknown');
   });
 
   it('keeps the newest presence report of an extension', async () => {

@@ -4,6 +4,7 @@ import type { CaptchaChallenge } from '../../functions/domain/captcha.ts';
 import type { CallNowTarget, CallRequest, ExtensionPresenceRecord } from '../../functions/domain/model.ts';
 import {
   type CallNowStore,
+  type CallRequestAdvance,
   type CallRequestChange,
   type DestinationHold,
   RequestExistsError,
@@ -35,13 +36,19 @@ export class MemoryStore implements CallNowStore {
     return this.requests.get(requestId);
   }
 
-  async advanceCallRequest({ requestId, status, reason, at }: CallRequestChange) {
+  async advanceCallRequest({
+    requestId,
+    status,
+    reason,
+    at,
+  }: CallRequestChange): Promise<CallRequestAdvance> {
     const request = this.requests.get(requestId);
-    if (!request) return 'unknown' as const;
-    if (STATE_RANK[status] <= STATE_RANK[request.status]) return 'stale' as const;
+    if (!request) return { outcome: 'unknown' };
+    if (STATE_RANK[status] <= STATE_RANK[request.status]) return { outcome: 'stale' };
     const statusTimes = { ...request.statusTimes, [status]: at };
-    this.requests.set(requestId, { ...request, status, ...(reason ? { reason } : {}), statusTimes });
-    return 'applied' as const;
+    const advanced = { ...request, status, ...(reason ? { reason } : {}), statusTimes };
+    this.requests.set(requestId, advanced);
+    return { outcome: 'applied', request: advanced };
   }
 
   async putExtensionPresence(presence: ExtensionPresenceRecord) {
