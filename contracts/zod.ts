@@ -2,8 +2,15 @@
 // Import it as a namespace (`import * as z from '.../zod.ts'`) so bundlers keep only what is used.
 
 import { en } from 'zod/locales';
-import { config } from 'zod/mini';
+import { config, type core } from 'zod/mini';
 
-config(en());
+let english: core.$ZodErrorMap | undefined;
+// The messages are built for the first issue that needs one, not at every cold start: most never see bad input.
+config({
+  localeError: (issue) => {
+    english ??= en().localeError;
+    return english(issue);
+  },
+});
 
 export * from 'zod/mini';

@@ -1,15 +1,17 @@
 // Builds a Lambda bundle exactly as the CDK stack does (infra/stack/callnow-function.ts and aws-cdk-lib's
-// NodejsFunction with the local esbuild): ESM for node24, minified, linked source map without sources, the
-// createRequire banner, main fields module,main, @aws-sdk/* external unless the SDK is to be bundled.
+// NodejsFunction with the local esbuild, with the options of infra/stack/function-bundling.ts): ESM for node24,
+// minified, no source map, the createRequire banner, main fields module,main, the stack's aliases, the AWS SDK
+// bundled; or, to compare with what was deployed before, the SDK external (loaded from the runtime's copy).
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
+import {
+  BUNDLE_ALIASES,
+  BUNDLE_MAIN_FIELDS,
+  BUNDLE_TARGET,
+  ESM_REQUIRE_BANNER,
+} from '../../infra/stack/function-bundling.ts';
 import { PROJECT_ROOT } from '../lib/child.ts';
-
-/** Same text as ESM_REQUIRE_BANNER in infra/stack/callnow-function.ts (not exported there). */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __callnowCreateRequire } from 'node:module'; " +
-  'const require = __callnowCreateRequire(import.meta.url);';
 
 export interface LambdaBundle {
   readonly file: string;
@@ -20,7 +22,7 @@ export interface BundleOptions {
   readonly bundleSdk: boolean;
 }
 
-/** `entry` relative to the project root; writes `<outDir>/index.mjs` and its map. */
+/** `entry` relative to the project root; writes `<outDir>/index.mjs`. */
 export async function buildLambdaBundle(
   entry: string,
   outDir: string,
@@ -32,16 +34,15 @@ export async function buildLambdaBundle(
     entryPoints: [path.join(PROJECT_ROOT, entry)],
     bundle: true,
     outfile: file,
-    target: 'node24',
+    target: BUNDLE_TARGET,
     platform: 'node',
     format: 'esm',
     minify: true,
-    sourcemap: true,
-    sourcesContent: false,
     external: bundleSdk ? [] : ['@aws-sdk/*'],
+    alias: { ...BUNDLE_ALIASES },
     logLevel: 'warning',
     banner: { js: ESM_REQUIRE_BANNER },
-    mainFields: ['module', 'main'],
+    mainFields: [...BUNDLE_MAIN_FIELDS],
   });
   return { file, bytes: (await stat(file)).size };
 }

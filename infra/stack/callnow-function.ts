@@ -1,5 +1,5 @@
-// A Lambda function as CallNow runs them: bundled from TypeScript with the local esbuild (never Docker),
-// Node.js 24 on arm64, source maps, its own log group and a role that can write only to that log group.
+// A Lambda function as CallNow runs them: bundled from TypeScript with the local esbuild (never Docker), the AWS
+// SDK inside, Node.js 24 on arm64, its own log group and a role that can write only to that log group.
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -10,19 +10,17 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  BUNDLE_ALIASES,
+  BUNDLE_MAIN_FIELDS,
+  BUNDLE_TARGET,
+  ESM_REQUIRE_BANNER,
+} from './function-bundling.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const FUNCTION_ARCHITECTURE = lambda.Architecture.ARM_64;
-
-/**
- * The bundle is ESM like the sources; CommonJS code inside it may still `require` Node built-ins, which an ES
- * module can only do through createRequire.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __callnowCreateRequire } from 'node:module'; " +
-  'const require = __callnowCreateRequire(import.meta.url);';
 
 export interface CallNowFunctionProps {
   /** The handler module, relative to the project root; it must export `handler`. */
@@ -105,18 +103,23 @@ export class CallNowFunction extends Construct {
         : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       role: this.role,
       logGroup: this.logGroup,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: { ...props.environment },
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
+        target: BUNDLE_TARGET,
+        mainFields: [...BUNDLE_MAIN_FIELDS],
         banner: ESM_REQUIRE_BANNER,
         minify: true,
-        sourceMap: true,
-        // Stack traces need the mappings, not the sources: smaller bundles, faster cold starts.
-        sourcesContent: false,
-        // The Node.js runtime ships AWS SDK v3; everything else is in the one file.
-        externalModules: ['@aws-sdk/*'],
+        // No source map: reading one (NODE_OPTIONS=--enable-source-maps) cost every cold start 20-30 ms, and the
+        // functions log errors by name and message, never by stack.
+        sourceMap: false,
+        // The SDK versions package-lock.json pins, bundled and tree-shaken with the rest: a bundle loads about
+        // 40 % faster than one that loads the runtime's copy, and does not change when the runtime's does.
+        bundleAwsSDK: true,
+        esbuildArgs: Object.fromEntries(
+          Object.entries(BUNDLE_ALIASES).map(([module, stand]) => [`--alias:${module}`, stand]),
+        ),
         logLevel: nodejs.LogLevel.WARNING,
       },
     });

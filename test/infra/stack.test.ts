@@ -1,6 +1,6 @@
 // Assertions on the synthesized CallNow template: what `cdk deploy` would create, checked without AWS.
 
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { type App, CfnElement, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -383,11 +383,20 @@ describe('the functions', () => {
     }
   });
 
-  it('ship each function as its bundle and source map alone, with no node_modules beside them', () => {
+  it('ship each function as one file with the AWS SDK inside, nothing beside it, loading no web streams', () => {
     for (const callNowFunction of callNowFunctions()) {
       const code = functionResource(callNowFunction.function).Properties.Code as { S3Key: string };
       const asset = path.join(app.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
-      expect(readdirSync(asset).sort(), callNowFunction.node.path).toEqual(['index.mjs', 'index.mjs.map']);
+      expect(readdirSync(asset), callNowFunction.node.path).toEqual(['index.mjs']);
+      const bundle = readFileSync(path.join(asset, 'index.mjs'), 'utf8');
+      const imported = [...bundle.matchAll(/(?:^|[;}])\s*import\s*(?:[\w$*{},\s]+from\s*)?"([^"]+)"/gm)].map(
+        (match) => match[1],
+      );
+      expect(
+        imported.filter((name) => !name?.startsWith('node:')),
+        callNowFunction.node.path,
+      ).toEqual([]);
+      expect(imported, callNowFunction.node.path).not.toContain('node:stream/web');
     }
   });
 
@@ -412,14 +421,13 @@ describe('the functions', () => {
     ]);
   });
 
-  it('give the public and management functions the table name, each site queue URL and source maps', () => {
+  it('give the public and management functions the table name and each site queue URL', () => {
     for (const callNowFunction of [stack.publicFunction, stack.managementFunction]) {
       const variables = functionResource(callNowFunction.function).Properties.Environment.Variables;
       expect(Object.keys(variables).sort()).toEqual(
-        [FUNCTION_ENV.tableName, FUNCTION_ENV.callRequestsQueueUrls, 'NODE_OPTIONS'].sort(),
+        [FUNCTION_ENV.tableName, FUNCTION_ENV.callRequestsQueueUrls].sort(),
       );
       expect(variables[FUNCTION_ENV.tableName]).toEqual(cfn(stack.table.table.tableName));
-      expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
       const queueUrls = JSON.parse(joinWithRefs(variables[FUNCTION_ENV.callRequestsQueueUrls]));
       expect(queueUrls).toEqual(
         Object.fromEntries(
@@ -429,12 +437,9 @@ describe('the functions', () => {
     }
   });
 
-  it('give the call-events consumer only the table name and source maps', () => {
+  it('give the call-events consumer only the table name', () => {
     const variables = functionResource(stack.callEventsConsumer.function).Properties.Environment.Variables;
-    expect(variables).toEqual({
-      [FUNCTION_ENV.tableName]: cfn(stack.table.table.tableName),
-      NODE_OPTIONS: '--enable-source-maps',
-    });
+    expect(variables).toEqual({ [FUNCTION_ENV.tableName]: cfn(stack.table.table.tableName) });
   });
 
   it('feed the call-events queue to the consumer in batches that report partial failures', () => {

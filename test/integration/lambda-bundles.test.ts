@@ -1,7 +1,7 @@
 // The functions as Lambda gets them, built as the stack builds them. The public one is one file with nothing beside
 // it, and still draws its CAPTCHA: built with the AWS SDK inside (no node_modules needed at all), it runs in a fresh
-// node process in an empty directory, against dynalite holding a CallNow ID with image validation on. The call-events
-// and console ones load only what they use, and the public one nothing of the console's.
+// node process in an empty directory, against dynalite holding a CallNow ID with image validation on. Each loads
+// only what it uses, and the public one nothing of the console's.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -53,8 +53,8 @@ afterAll(async () => {
 });
 
 describe('the bundled public function', () => {
-  it('is one file and its source map, and draws the CAPTCHA of a page with nothing beside it', async () => {
-    expect((await readdir(bundleDirectory)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+  it('is one file, and draws the CAPTCHA of a page with nothing beside it', async () => {
+    expect(await readdir(bundleDirectory)).toEqual(['index.mjs']);
     const event = apiEvent('GET /callnow/{callNowId}', { pathParameters: { callNowId: DEMO_CALLNOW_ID } });
     const { stdout, stderr } = await run(
       process.execPath,
@@ -105,9 +105,9 @@ const QR_LIBRARY_TEXT = 'String contains unencodable characters in alphanumeric 
 /** A text of the public page's (its English catalogue). */
 const PAGE_TEXT = 'We lost track of your call';
 
-/** The ES modules a bundle imports at run time (the AWS SDK, outside it). */
+/** What a bundle imports from outside itself. */
 const importsOf = (code: string) =>
-  [...code.matchAll(/\bfrom\s*"([^"]+)"|\bimport\s*"([^"]+)"/g)].map((match) => match[1] ?? match[2]);
+  [...code.matchAll(/(?:^|[;}])\s*import\s*(?:[\w$*{},\s]+from\s*)?"([^"]+)"/gm)].map((match) => match[1]);
 
 describe('the bundled console function', () => {
   it('draws QR codes but carries neither the public page and its eleven languages nor the SQS client', async () => {
@@ -125,6 +125,23 @@ describe('the bundled console function', () => {
       await rm(directory, { recursive: true, force: true });
     }
   });
+});
+
+describe('the bundled public, management and console functions', () => {
+  it.each(['public', 'management', 'console'])(
+    '%s loads no web streams, which middy imports only for streamed responses',
+    async (name) => {
+      const directory = await mkdtemp(path.join(os.tmpdir(), `callnow-${name}-bundle-`));
+      try {
+        const { file } = await buildLambdaBundle(`functions/${name}/handler.ts`, directory, {
+          bundleSdk: true,
+        });
+        expect(importsOf(await readFile(file, 'utf8'))).not.toContain('node:stream/web');
+      } finally {
+        await rm(directory, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('the bundled call-events function', () => {
