@@ -3,7 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CallEventSchema, type CallStatus, parseWireMessage } from '../../contracts/messages.ts';
 import { applyCallEvent } from '../domain/call-events.ts';
 import type { CallRequest } from '../domain/model.ts';
-import type { CallNowStore } from '../domain/ports.ts';
+import type { CallEventsStore } from '../domain/ports.ts';
 import { describeError, log, setLogContext } from '../lib/log.ts';
 import { metrics } from '../lib/metrics.ts';
 
@@ -22,7 +22,7 @@ function recordStatusMetrics(message: CallStatus, request: CallRequest | undefin
 export type CallEventsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /** Not a middy handler: it would use no middleware, and @middy/core loads node:stream/web at every cold start. */
-export function createCallEventsHandler(store: CallNowStore): CallEventsHandler {
+export function createCallEventsHandler(store: CallEventsStore): CallEventsHandler {
   return async (event, context) => {
     setLogContext(context.awsRequestId);
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];

@@ -2,9 +2,9 @@
 
 import { loadTableName } from '../lib/config.ts';
 import { createDocumentClient } from '../lib/document-client.ts';
-import { DynamoCallNowStore } from '../store/dynamo-store.ts';
+import { dynamoCallEventsStore } from '../store/call-events-store.ts';
 import { createCallEventsHandler } from './consumer.ts';
 
 export const handler = createCallEventsHandler(
-  new DynamoCallNowStore(createDocumentClient(), loadTableName(process.env)),
+  dynamoCallEventsStore(createDocumentClient(), loadTableName(process.env)),
 );

@@ -61,12 +61,10 @@ export type GuardOutcome =
 
 export interface CallGuard {
   readonly target: CallNowTarget;
-  /** E.164. */
-  readonly phone: string;
+  /** The request to place, written pending with the wave and revealed by the caller only if it is clear. */
+  readonly request: CallRequest;
   /** Who asks: a visitor's address (`visitor#...`), an API key (`key#...`) or the admin (`user#...`). */
   readonly requester: string;
-  /** The id the request will have if it goes ahead. */
-  readonly requestId: string;
   /** The number's own limit, counted only for the request that gets the number's hold. */
   readonly numberLimit: LimitCheck;
   /** Counted for every request, with the hold. */
@@ -75,11 +73,9 @@ export interface CallGuard {
 
 export interface GuardedRequest {
   readonly target: CallNowTarget;
-  /** E.164. */
-  readonly phone: string;
+  /** The request to place: its number is the one the visitor typed (E.164). */
+  readonly request: CallRequest;
   readonly sourceIp: string;
-  /** The id the request will have if it goes ahead. */
-  readonly requestId: string;
 }
 
 const check = (subject: string, { requests, windowSeconds }: RequestLimit): LimitCheck => ({
@@ -94,33 +90,45 @@ const visitorLimit = (sourceIp: string, target: CallNowTarget) =>
   check(`visitor#${visitorAddress(sourceIp)}`, target.server.publicLimits.perVisitorAddress);
 
 /**
- * Takes the number's hold and counts the request against the other limits, all at once; only the request that
- * holds the number is then counted against the number's limit, so a press while a call is under way, or a crowd
- * pressing at once, costs the number nothing. Every count is one conditional update, so concurrent requests
- * cannot overshoot a limit.
+ * One wave of single-item conditional writes: the number's hold, which counts the call against the number's own
+ * limit in the same write (so only the request that holds the number is counted: a press while a call is under
+ * way, or a crowd pressing at once, costs the number nothing), the request's other limits, and the request itself,
+ * written pending. A clear request is left pending for the caller to send and reveal; any other gives back what
+ * it took and leaves nothing behind. Every count is one conditional update, so concurrent requests cannot
+ * overshoot a limit, and only one of them holds the number.
  */
 export async function guardCall(
-  { target, phone, requester, requestId, numberLimit, limits }: CallGuard,
+  { target, request, requester, numberLimit, limits }: CallGuard,
   { store, clock }: { store: CallNowStore; clock: Clock },
 ): Promise<GuardOutcome> {
   const now = clock.now();
   const nowMs = now.getTime();
+  const { requestId, visitorPhone: phone } = request;
   const callNowId = callNowKey(target.extension.callNow.callNowId);
   const hold = { phone, requestId, callNowId, requester, heldAt: now.toISOString() };
-  const [held, ...outcomes] = await Promise.all([
-    takeHold(hold, store, nowMs),
+  const [held, written, ...counted] = await Promise.allSettled([
+    takeHold(hold, numberLimit, store, nowMs),
+    store.createCallRequest(request, target.server.callRequestRetentionDays),
     ...limits.map((limit) => store.hit(limit, nowMs)),
   ]);
-  let retryAfterSeconds = longestWait(outcomes);
-  if (held.kind === 'clear' && retryAfterSeconds === undefined) {
-    const counted = await store.hit(numberLimit, nowMs);
-    if (counted.allowed) return held;
-    retryAfterSeconds = counted.retryAfterSeconds;
-  }
-  if (held.kind === 'clear') await store.releaseDestination(phone, requestId);
+  const outcomes = counted.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+  const failure = [held, written, ...counted].find((outcome) => outcome.status === 'rejected');
+  const holds = held.status === 'fulfilled' && held.value.kind === 'clear';
+  if (holds && !failure && longestWait(outcomes) === undefined) return { kind: 'clear' };
+  await Promise.all([
+    written.status === 'fulfilled' ? store.discardCallRequest(requestId) : undefined,
+    holds ? store.releaseDestination(phone, requestId, { limit: numberLimit, nowMs }) : undefined,
+  ]);
+  if (failure || held.status === 'rejected') throw failure?.reason;
   // Pressing again while one's own call is under way is answered with that call, whatever the limits say.
-  if (held.kind === 'duplicate' || retryAfterSeconds === undefined) return held;
-  return { kind: 'limited', retryAfterSeconds };
+  if (held.value.kind === 'duplicate') return held.value;
+  const { value } = held;
+  const waits: LimitOutcome[] =
+    value.kind === 'limited'
+      ? [...outcomes, { allowed: false, retryAfterSeconds: value.retryAfterSeconds }]
+      : outcomes;
+  const retryAfterSeconds = longestWait(waits);
+  return retryAfterSeconds === undefined ? value : { kind: 'limited', retryAfterSeconds };
 }
 
 /**
@@ -128,7 +136,7 @@ export async function guardCall(
  * server's subnet rule. A page whose limits keep refusing requests is under attack: it asks for the picture.
  */
 export async function guardPublicRequest(
-  { target, phone, sourceIp, requestId }: GuardedRequest,
+  { target, request, sourceIp }: GuardedRequest,
   ports: { store: CallNowStore; clock: Clock },
 ): Promise<GuardOutcome> {
   const { publicLimits, subnetLimits } = target.server;
@@ -141,11 +149,8 @@ export async function guardPublicRequest(
     limits.push({ subject: `address#${sourceIp}`, limit: subnetRule.requestsPerMinute, windowSeconds: 60 });
   }
   const requester = `visitor#${visitorAddress(sourceIp)}`;
-  const numberCheck = numberLimit(phone, target);
-  const outcome = await guardCall(
-    { target, phone, requester, requestId, numberLimit: numberCheck, limits },
-    ports,
-  );
+  const numberCheck = numberLimit(request.visitorPhone, target);
+  const outcome = await guardCall({ target, request, requester, numberLimit: numberCheck, limits }, ports);
   if (outcome.kind === 'limited') await noteTrip(target, ports.store, ports.clock.now());
   return outcome;
 }
@@ -196,12 +201,13 @@ function isUnderWay(request: CallRequest, nowMs: number): boolean {
  */
 async function takeHold(
   hold: DestinationHold,
+  limit: LimitCheck,
   store: CallNowStore,
   nowMs: number,
-): Promise<Extract<GuardOutcome, { kind: 'clear' | 'duplicate' | 'number_busy' }>> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const holder = await store.claimDestination(hold);
-    if (holder === 'claimed') return { kind: 'clear' };
+): Promise<GuardOutcome> {
+  let claim = await store.claimDestination(hold, limit, nowMs);
+  for (let attempt = 0; attempt < 3 && claim.kind === 'held'; attempt++) {
+    const { holder } = claim;
     const request = await store.getCallRequest(holder.requestId);
     if (request && isUnderWay(request, nowMs)) {
       const same = holder.requester === hold.requester && callNowKey(request.callNowId) === hold.callNowId;
@@ -210,7 +216,15 @@ async function takeHold(
     if (!request && nowMs - Date.parse(holder.heldAt) < HOLD_WRITE_SECONDS * 1000) {
       return { kind: 'number_busy', retryAfterSeconds: HOLD_WRITE_SECONDS };
     }
-    if (await store.replaceDestinationHold(hold, holder.requestId)) return { kind: 'clear' };
+    claim = await store.replaceDestinationHold(hold, holder.requestId, limit, nowMs);
   }
-  return { kind: 'number_busy', retryAfterSeconds: HOLD_WRITE_SECONDS };
+  switch (claim.kind) {
+    case 'claimed':
+      return { kind: 'clear' };
+    case 'limited':
+      return { kind: 'limited', retryAfterSeconds: claim.retryAfterSeconds };
+    case 'held':
+    case 'contended':
+      return { kind: 'number_busy', retryAfterSeconds: HOLD_WRITE_SECONDS };
+  }
 }

@@ -5,10 +5,11 @@
 import { guardCall, numberLimit } from './abuse.ts';
 import { canSee, type Principal } from './access.ts';
 import {
+  newCallRequest,
   type PlaceCallResult,
   type RequestCallPorts,
   screenVisitor,
-  submitCall,
+  sendCall,
   type VisitorInput,
 } from './call-requests.ts';
 import { loadTarget } from './callnow-preferences.ts';
@@ -57,19 +58,18 @@ export async function placeApiCall(
     return { kind: 'not_callable', missingLink: describeIneligibility(chain.reason, target) };
   const visitor = screenVisitor(target, input, false);
   if (!visitor.ok) return visitor.result;
-  const requestId = ports.newRequestId();
+  const request = newCallRequest(target, visitor, ports.newRequestId(), ports.clock.now());
   const guard = await guardCall(
     {
       target,
-      phone: visitor.phone,
+      request,
       requester: requesterOf(principal),
-      requestId,
       numberLimit: numberLimit(visitor.phone, target),
       limits: [],
     },
     ports,
   );
-  return guard.kind === 'clear' ? submitCall(target, visitor, requestId, ports) : guard;
+  return guard.kind === 'clear' ? sendCall(target, request, ports) : guard;
 }
 
 /** A call request of the principal's part of the tree; anyone else's is "not found", like one that does not exist. */

@@ -2,7 +2,7 @@
 import { TERMINAL_STATES } from '../../contracts/call-states.ts';
 import type { CallEvent } from '../../contracts/messages.ts';
 import type { CallRequest } from './model.ts';
-import type { CallNowStore } from './ports.ts';
+import type { CallEventsStore } from './ports.ts';
 
 export type CallEventOutcome = 'applied' | 'stale' | 'unknown';
 
@@ -12,7 +12,7 @@ export type CallEventOutcome = 'applied' | 'stale' | 'unknown';
  */
 export async function applyCallEvent(
   event: CallEvent,
-  store: CallNowStore,
+  store: CallEventsStore,
 ): Promise<{ readonly outcome: CallEventOutcome; readonly request?: CallRequest | undefined }> {
   if (event.type === 'extension.presence') {
     const { siteId, extension, state, at } = event;

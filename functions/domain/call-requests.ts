@@ -208,11 +208,8 @@ export async function requestCall(
     const passed = input.captcha !== undefined && (await checkCaptcha(callNowId, input.captcha, ports));
     if (!passed) return { kind: 'captcha_failed', target };
   }
-  const requestId = ports.newRequestId();
-  const guard = await guardPublicRequest(
-    { target, phone: visitor.phone, sourceIp: input.sourceIp, requestId },
-    ports,
-  );
+  const request = newCallRequest(target, visitor, ports.newRequestId(), now);
+  const guard = await guardPublicRequest({ target, request, sourceIp: input.sourceIp }, ports);
   switch (guard.kind) {
     case 'duplicate':
       return guard;
@@ -220,24 +217,19 @@ export async function requestCall(
     case 'limited':
       return { ...guard, target };
     case 'clear':
-      return submitCall(target, visitor, requestId, ports);
+      return sendCall(target, request, ports);
   }
 }
 
-/**
- * The request is written as `queued` and then sent to the site's queue; if the send fails it is marked failed, so
- * no request ever says queued without having been sent.
- */
-export async function submitCall(
-  target: CallNowTarget,
+/** A request as it is written, pending, with the wave that decides whether it goes ahead (guardCall). */
+export function newCallRequest(
+  { extension }: CallNowTarget,
   visitor: { readonly phone: string; readonly name?: string },
   requestId: string,
-  { store, queue, clock }: RequestCallPorts,
-): Promise<PlaceCallResult> {
-  const { extension } = target;
-  const now = clock.now();
+  now: Date,
+): CallRequest {
   const createdAt = now.toISOString();
-  const request: CallRequest = {
+  return {
     requestId,
     callNowId: extension.callNow.callNowId,
     extensionId: extension.extensionId,
@@ -249,19 +241,27 @@ export async function submitCall(
     expiresAt: new Date(now.getTime() + REQUEST_LIFETIME_SECONDS * 1000).toISOString(),
     statusTimes: { queued: createdAt },
   };
-  await store.createCallRequest(request, target.server.callRequestRetentionDays);
+}
 
+/**
+ * A request the wave let through, still pending, is sent to its site's queue and then revealed: as `queued`, or
+ * as failed if the send failed, so that no request ever says queued without having been sent. The connector's
+ * first status reveals it too, should the reveal not get there first.
+ */
+export async function sendCall(
+  target: CallNowTarget,
+  request: CallRequest,
+  { store, queue, clock }: Pick<RequestCallPorts, 'store' | 'queue' | 'clock'>,
+): Promise<PlaceCallResult> {
+  const { requestId } = request;
   try {
     await queue.send(toCallRequested(request, target));
   } catch (error) {
-    await store.advanceCallRequest({
-      requestId: request.requestId,
-      status: 'failed',
-      reason: 'pbx_unavailable',
-      at: clock.now().toISOString(),
-    });
-    return { kind: 'pbx_unreachable', requestId: request.requestId, cause: error };
+    const at = clock.now().toISOString();
+    await store.revealCallRequest(requestId, { requestId, status: 'failed', reason: 'pbx_unavailable', at });
+    return { kind: 'pbx_unreachable', requestId, cause: error };
   }
+  await store.revealCallRequest(requestId);
   return { kind: 'accepted', request };
 }
 

@@ -8,12 +8,20 @@ import type { LimitCheck, LimitOutcome } from './rate-limits.ts';
 export interface CallNowStore {
   /** The extension behind a CallNow ID with its owner chain and the server settings, or undefined if any is missing. */
   getCallNowTarget(callNowId: string): Promise<CallNowTarget | undefined>;
-  /** Writes a new request, kept `retentionDays` after it expires; fails with RequestExistsError if the id is taken. */
+  /**
+   * Writes a new request as pending, kept `retentionDays` after it expires; fails with RequestExistsError if the id
+   * is taken. Nobody reads a pending request (getCallRequest answers undefined) until it is revealed.
+   */
   createCallRequest(request: CallRequest, retentionDays: number): Promise<void>;
+  /** Makes a pending request readable, as it was written or, with `failure`, already failed. */
+  revealCallRequest(requestId: string, failure?: CallRequestChange): Promise<void>;
+  /** Deletes a request that is still pending: one that did not go ahead leaves nothing behind. */
+  discardCallRequest(requestId: string): Promise<void>;
   getCallRequest(requestId: string): Promise<CallRequest | undefined>;
   /**
    * Moves a request forward to `status` in one conditional write, answering the request as that write left it; a
-   * move that is not forward (a duplicate or late message) changes nothing and answers `stale`.
+   * move that is not forward (a duplicate or late message) changes nothing and answers `stale`. A status from the
+   * PBX reveals a pending request: it was sent, so it went ahead.
    */
   advanceCallRequest(change: CallRequestChange): Promise<CallRequestAdvance>;
   /** Keeps the newest presence report of an extension; older reports change nothing. */
@@ -31,15 +39,43 @@ export interface CallNowStore {
   hit(check: LimitCheck, nowMs: number): Promise<LimitOutcome>;
   /** Forces image validation on for a CallNow ID until `until` (an ISO instant). */
   raiseShield(callNowId: string, until: string): Promise<void>;
-  /** Takes the hold on a number if nobody has it; otherwise answers who holds it, changing nothing. */
-  claimDestination(hold: DestinationHold): Promise<'claimed' | DestinationHold>;
-  /** Takes the hold over from `previousRequestId`, if that request still has it. */
-  replaceDestinationHold(hold: DestinationHold, previousRequestId: string): Promise<boolean>;
-  /** Lets go of a number, if `requestId` still holds it. */
-  releaseDestination(phone: string, requestId: string): Promise<void>;
+  /**
+   * Takes the hold on a number if nobody has it and the number is under `limit`, counting the call against the
+   * limit in the same write; otherwise answers who holds it or how long the limit lasts, changing nothing.
+   */
+  claimDestination(hold: DestinationHold, limit: LimitCheck, nowMs: number): Promise<HoldClaim>;
+  /** The same, taking the hold over from `previousRequestId` if that request still has it. */
+  replaceDestinationHold(
+    hold: DestinationHold,
+    previousRequestId: string,
+    limit: LimitCheck,
+    nowMs: number,
+  ): Promise<HoldClaim>;
+  /**
+   * Lets go of a number, if `requestId` still holds it; with `uncount`, the call its claim counted is taken back
+   * too (the request did not go ahead).
+   */
+  releaseDestination(
+    phone: string,
+    requestId: string,
+    uncount?: { readonly limit: LimitCheck; readonly nowMs: number },
+  ): Promise<void>;
   /** The key that signs the form's CSRF tokens: made once for the deployment, on first use, and kept. */
   formSigningKey(): Promise<Uint8Array>;
 }
+
+/** What the call-events consumer needs of the store. */
+export type CallEventsStore = Pick<
+  CallNowStore,
+  'advanceCallRequest' | 'putExtensionPresence' | 'releaseDestination'
+>;
+
+export type HoldClaim =
+  | { readonly kind: 'claimed' }
+  | { readonly kind: 'held'; readonly holder: DestinationHold }
+  | { readonly kind: 'limited'; readonly retryAfterSeconds: number }
+  /** Taken and let go by others again and again while it was asked for: busy all the same. */
+  | { readonly kind: 'contended' };
 
 /** One request in progress per destination number: the hold says which. */
 export interface DestinationHold {

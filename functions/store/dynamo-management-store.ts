@@ -1,4 +1,5 @@
 // The management API's records on DynamoDB: single-item conditional writes, lists through the owner index.
+
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from '../../contracts/zod.ts';
 import type { Scope } from '../domain/access.ts';
@@ -27,6 +28,7 @@ import {
   SiteSchema,
 } from '../domain/model.ts';
 import type { LimitCheck, LimitOutcome } from '../domain/rate-limits.ts';
+import { isPendingCallRequest } from './call-request-items.ts';
 import { hitCounter, readCounter } from './counters.ts';
 import { OwnerIndex } from './owner-index.ts';
 import {
@@ -277,7 +279,10 @@ export class DynamoManagementStore implements ManagementStore {
 
   listCallRequests(extensionId: string, page: PageRequest) {
     const { ownerPk } = ownerKeys.callRequest(extensionId, '', '');
-    return this.#owners.page(CallRequestSchema, ownerPk, undefined, page, { newestFirst: true });
+    return this.#owners.page(CallRequestSchema, ownerPk, undefined, page, {
+      newestFirst: true,
+      shown: (item) => !isPendingCallRequest(item),
+    });
   }
 
   getLogin(username: string) {

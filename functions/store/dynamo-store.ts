@@ -6,40 +6,32 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { STATE_RANK } from '../../contracts/call-states.ts';
 import { type CaptchaChallenge, CaptchaChallengeSchema } from '../domain/captcha.ts';
 import {
   type CallNowTarget,
   type CallRequest,
-  CallRequestSchema,
   ClientSchema,
   callNowKey,
   type ExtensionPresenceRecord,
-  ExtensionPresenceRecordSchema,
   ExtensionSchema,
   ResellerSchema,
   type ServerSettings,
   ServerSettingsSchema,
 } from '../domain/model.ts';
-import {
-  type CallNowStore,
-  type CallRequestAdvance,
-  type CallRequestChange,
-  type DestinationHold,
-  RequestExistsError,
+import type {
+  CallNowStore,
+  CallRequestAdvance,
+  CallRequestChange,
+  DestinationHold,
+  HoldClaim,
 } from '../domain/ports.ts';
 import type { LimitCheck, LimitOutcome } from '../domain/rate-limits.ts';
+import { CallRequestItems } from './call-request-items.ts';
 import { hitCounter } from './counters.ts';
-import {
-  CallNowIdRecordSchema,
-  DestinationHoldRecordSchema,
-  keys,
-  ownerKeys,
-  ShieldRecordSchema,
-  TABLE_KEYS,
-} from './records.ts';
+import { DestinationHolds } from './destination-holds.ts';
+import { getPresence, putPresence } from './presence-items.ts';
+import { CallNowIdRecordSchema, keys, ShieldRecordSchema, TABLE_KEYS } from './records.ts';
 import { readSigningKey } from './signing-key.ts';
 
 type Key = { pk: string; sk: string };
@@ -58,6 +50,8 @@ export interface DynamoCallNowStoreOptions {
 
 export class DynamoCallNowStore implements CallNowStore {
   readonly #serverSettingsMaxAgeMs: number;
+  readonly #requests: CallRequestItems;
+  readonly #holds: DestinationHolds;
   #server: { readonly settings: ServerSettings; readonly readAtMs: number } | undefined;
 
   constructor(
@@ -66,6 +60,8 @@ export class DynamoCallNowStore implements CallNowStore {
     { serverSettingsMaxAgeMs = 0 }: DynamoCallNowStoreOptions = {},
   ) {
     this.#serverSettingsMaxAgeMs = serverSettingsMaxAgeMs;
+    this.#requests = new CallRequestItems(documents, tableName);
+    this.#holds = new DestinationHolds(documents, tableName);
   }
 
   /**
@@ -106,94 +102,32 @@ export class DynamoCallNowStore implements CallNowStore {
     return shield.success ? { ...target, shieldedUntil: shield.data.until } : target;
   }
 
-  async createCallRequest(request: CallRequest, retentionDays: number): Promise<void> {
-    const ttl = Math.floor(Date.parse(request.expiresAt) / 1000) + retentionDays * 86_400;
-    try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...keys.callRequest(request.requestId),
-            ...ownerKeys.callRequest(request.extensionId, request.createdAt, request.requestId),
-            ...request,
-            statusRank: STATE_RANK[request.status],
-            ttl,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new RequestExistsError(request.requestId);
-      throw error;
-    }
+  createCallRequest(request: CallRequest, retentionDays: number): Promise<void> {
+    return this.#requests.create(request, retentionDays);
   }
 
-  async getCallRequest(requestId: string): Promise<CallRequest | undefined> {
-    const parsed = CallRequestSchema.safeParse(await this.get(keys.callRequest(requestId)));
-    return parsed.success ? parsed.data : undefined;
+  revealCallRequest(requestId: string, failure?: CallRequestChange): Promise<void> {
+    return this.#requests.reveal(requestId, failure);
   }
 
-  /**
-   * The update answers the request it leaves (ALL_NEW); a refused one answers the item as it is, where DynamoDB
-   * supports it (the emulators do not: one read tells a stale status from an unknown request there).
-   */
-  async advanceCallRequest({
-    requestId,
-    status,
-    reason,
-    at,
-  }: CallRequestChange): Promise<CallRequestAdvance> {
-    const names: Record<string, string> = { '#status': 'status', '#state': status };
-    const values: Record<string, unknown> = { ':status': status, ':rank': STATE_RANK[status], ':at': at };
-    let update = 'SET #status = :status, statusRank = :rank, statusTimes.#state = :at';
-    if (reason !== undefined) {
-      update += ', #reason = :reason';
-      names['#reason'] = 'reason';
-      values[':reason'] = reason;
-    }
-    try {
-      const { Attributes } = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.callRequest(requestId),
-          UpdateExpression: update,
-          ConditionExpression: 'attribute_exists(pk) AND statusRank < :rank',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { outcome: 'applied', request: CallRequestSchema.safeParse(Attributes).data };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const exists = error.Item !== undefined || (await this.get(keys.callRequest(requestId))) !== undefined;
-      return { outcome: exists ? 'stale' : 'unknown' };
-    }
+  discardCallRequest(requestId: string): Promise<void> {
+    return this.#requests.discard(requestId);
   }
 
-  async putExtensionPresence(presence: ExtensionPresenceRecord): Promise<void> {
-    try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.presence(presence.siteId, presence.extension), ...presence },
-          ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',
-          ExpressionAttributeNames: { '#at': 'at' },
-          ExpressionAttributeValues: { ':at': presence.at },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+  getCallRequest(requestId: string): Promise<CallRequest | undefined> {
+    return this.#requests.get(requestId);
   }
 
-  async getExtensionPresence(
-    siteId: string,
-    extension: string,
-  ): Promise<ExtensionPresenceRecord | undefined> {
-    const parsed = ExtensionPresenceRecordSchema.safeParse(await this.get(keys.presence(siteId, extension)));
-    return parsed.success ? parsed.data : undefined;
+  advanceCallRequest(change: CallRequestChange): Promise<CallRequestAdvance> {
+    return this.#requests.advance(change);
+  }
+
+  putExtensionPresence(presence: ExtensionPresenceRecord): Promise<void> {
+    return putPresence(this.documents, this.tableName, presence);
+  }
+
+  getExtensionPresence(siteId: string, extension: string): Promise<ExtensionPresenceRecord | undefined> {
+    return getPresence(this.documents, this.tableName, siteId, extension);
   }
 
   async putCaptchaChallenge(challenge: CaptchaChallenge): Promise<void> {
@@ -246,64 +180,29 @@ export class DynamoCallNowStore implements CallNowStore {
     );
   }
 
-  async claimDestination(hold: DestinationHold): Promise<'claimed' | DestinationHold> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.putHold(hold, 'attribute_not_exists(pk)');
-        return 'claimed';
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-      const holder = DestinationHoldRecordSchema.safeParse(await this.get(keys.destinationHold(hold.phone)));
-      if (holder.success) return holder.data;
-      // Released between the two calls: try again, a few times.
-      if (attempt >= 3) throw new Error(`the hold on ${hold.requestId}'s number keeps changing`);
-    }
+  claimDestination(hold: DestinationHold, limit: LimitCheck, nowMs: number): Promise<HoldClaim> {
+    return this.#holds.claim(hold, limit, nowMs);
   }
 
-  async replaceDestinationHold(hold: DestinationHold, previousRequestId: string): Promise<boolean> {
-    try {
-      await this.putHold(hold, 'requestId = :previous', { ':previous': previousRequestId });
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  replaceDestinationHold(
+    hold: DestinationHold,
+    previousRequestId: string,
+    limit: LimitCheck,
+    nowMs: number,
+  ): Promise<HoldClaim> {
+    return this.#holds.replace(hold, previousRequestId, limit, nowMs);
   }
 
-  async releaseDestination(phone: string, requestId: string): Promise<void> {
-    try {
-      await this.documents.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.destinationHold(phone),
-          ConditionExpression: 'requestId = :requestId',
-          ExpressionAttributeValues: { ':requestId': requestId },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+  releaseDestination(
+    phone: string,
+    requestId: string,
+    uncount?: { readonly limit: LimitCheck; readonly nowMs: number },
+  ): Promise<void> {
+    return this.#holds.release(phone, requestId, uncount);
   }
 
   formSigningKey(): Promise<Uint8Array> {
     return readSigningKey(this.documents, this.tableName);
-  }
-
-  private putHold(hold: DestinationHold, condition: string, values?: Record<string, unknown>) {
-    return this.documents.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.destinationHold(hold.phone),
-          ...hold,
-          // Only tidies the table: whether a hold still counts is decided from its request, never from TTL.
-          [TABLE_KEYS.timeToLiveAttribute]: Math.ceil(Date.parse(hold.heldAt) / 1000) + 86_400,
-        },
-        ConditionExpression: condition,
-        ...(values ? { ExpressionAttributeValues: values } : {}),
-      }),
-    );
   }
 
   private async get(key: Key): Promise<Record<string, unknown> | undefined> {

@@ -21,7 +21,14 @@ export class OwnerIndex {
     ownerPk: string,
     prefix: string | undefined,
     { limit, cursor }: PageRequest,
-    { newestFirst = false }: { readonly newestFirst?: boolean } = {},
+    {
+      newestFirst = false,
+      shown = () => true,
+    }: {
+      readonly newestFirst?: boolean;
+      /** Items the page leaves out (a page may then hold fewer than `limit`). */
+      readonly shown?: (item: Record<string, unknown>) => boolean;
+    } = {},
   ): Promise<Page<T>> {
     const list = `${ownerPk}\n${prefix ?? ''}`;
     const startKey = cursor ? decodeCursor(await this.signingKey(), list, cursor, this.nowMs()) : undefined;
@@ -43,7 +50,7 @@ export class OwnerIndex {
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
-    const items = (result.Items ?? []).map((item) => schema.parse(item));
+    const items = (result.Items ?? []).filter(shown).map((item) => schema.parse(item));
     if (!result.LastEvaluatedKey) return { items };
     const nextCursor = encodeCursor(await this.signingKey(), list, result.LastEvaluatedKey, this.nowMs());
     return { items, nextCursor };

@@ -137,7 +137,7 @@ async function newStateDir(): Promise<string> {
   return dir;
 }
 
-/** The cloud's side of a request: the queued record in the table, then call.requested on the site's queue. */
+/** The cloud's side of a request: the pending record in the table, call.requested on the site's queue, the reveal. */
 async function submit(request: CallRequested): Promise<void> {
   await store.createCallRequest(
     {
@@ -154,6 +154,7 @@ async function submit(request: CallRequested): Promise<void> {
     30,
   );
   await redeliver(request);
+  await store.revealCallRequest(request.requestId);
 }
 
 /** The same message again, as SQS's at-least-once delivery may hand it over. */

@@ -69,7 +69,44 @@ describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
     await expect(
       store.createCallRequest({ ...newRequest('once'), visitorPhone: '+12025550199' }, 30),
     ).rejects.toBeInstanceOf(RequestExistsError);
+    await store.revealCallRequest('once');
     expect(await store.getCallRequest('once')).toEqual(newRequest('once'));
+  });
+
+  it('shows no pending request until it is revealed, and a discarded one leaves nothing behind', async () => {
+    await store.createCallRequest(newRequest('pending'), 30);
+    expect(await store.getCallRequest('pending')).toBeUndefined();
+    await store.revealCallRequest('pending');
+    expect(await store.getCallRequest('pending')).toEqual(newRequest('pending'));
+    await store.discardCallRequest('pending');
+    expect(await store.getCallRequest('pending')).toEqual(newRequest('pending'));
+
+    await store.createCallRequest(newRequest('refused'), 30);
+    await store.discardCallRequest('refused');
+    const { Item } = await table.documents.send(
+      new GetCommand({ TableName: table.tableName, Key: keys.callRequest('refused'), ConsistentRead: true }),
+    );
+    expect(Item).toBeUndefined();
+  });
+
+  it('reveals a request as failed in one write, or by the first status the PBX reports', async () => {
+    await store.createCallRequest(newRequest('unsent'), 30);
+    const failed = {
+      requestId: 'unsent',
+      status: 'failed',
+      reason: 'pbx_unavailable',
+      at: CREATED_AT,
+    } as const;
+    await store.revealCallRequest('unsent', failed);
+    expect(await store.getCallRequest('unsent')).toMatchObject({
+      status: 'failed',
+      reason: 'pbx_unavailable',
+    });
+
+    await store.createCallRequest(newRequest('raced'), 30);
+    await store.advanceCallRequest({ requestId: 'raced', status: 'dialing_extension', at: CREATED_AT });
+    await store.revealCallRequest('raced');
+    expect(await store.getCallRequest('raced')).toMatchObject({ status: 'dialing_extension' });
   });
 
   const outcomeOf = async (change: CallRequestChange) => (await store.advanceCallRequest(change)).outcome;
@@ -153,6 +190,9 @@ describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
     expect(outcomes.find((outcome) => !outcome.allowed)).toEqual({ allowed: false, retryAfterSeconds: 60 });
   });
 
+  const numberLimit = (limit: number) => ({ subject: 'number#', limit, windowSeconds: 3600 });
+  const nowMs = Date.parse(CREATED_AT);
+
   it('gives a number to one of 20 concurrent requests, and to a new one only through the old holder', async () => {
     const hold = (requestId: string) => ({
       phone: '+12025550177',
@@ -160,20 +200,44 @@ describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
       callNowId: 'demo',
       heldAt: CREATED_AT,
     });
+    const limit = numberLimit(100);
     const claims = await Promise.all(
-      Array.from({ length: 20 }, (_, index) => store.claimDestination(hold(`r${index}`))),
+      Array.from({ length: 20 }, (_, index) => store.claimDestination(hold(`r${index}`), limit, nowMs)),
     );
-    expect(claims.filter((claim) => claim === 'claimed')).toHaveLength(1);
-    const winner = `r${claims.indexOf('claimed')}`;
-    for (const claim of claims.filter((claim) => claim !== 'claimed')) expect(claim).toEqual(hold(winner));
+    const claimed = claims.findIndex((claim) => claim.kind === 'claimed');
+    expect(claims.filter((claim) => claim.kind === 'claimed')).toHaveLength(1);
+    const winner = `r${claimed}`;
+    for (const claim of claims.filter((claim) => claim.kind !== 'claimed')) {
+      expect(claim).toEqual({ kind: 'held', holder: hold(winner) });
+    }
 
-    expect(await store.replaceDestinationHold(hold('late'), 'not-the-holder')).toBe(false);
+    expect(await store.replaceDestinationHold(hold('late'), 'not-the-holder', limit, nowMs)).toEqual({
+      kind: 'held',
+      holder: hold(winner),
+    });
     const takeovers = await Promise.all(
-      ['a', 'b', 'c'].map((requestId) => store.replaceDestinationHold(hold(requestId), winner)),
+      ['a', 'b', 'c'].map((requestId) => store.replaceDestinationHold(hold(requestId), winner, limit, nowMs)),
     );
-    expect(takeovers.filter(Boolean)).toHaveLength(1);
+    expect(takeovers.filter((claim) => claim.kind === 'claimed')).toHaveLength(1);
     await store.releaseDestination('+12025550177', winner);
-    expect(await store.claimDestination(hold('next'))).not.toBe('claimed');
+    expect((await store.claimDestination(hold('next'), limit, nowMs)).kind).toBe('held');
+  });
+
+  it("counts a number's calls with its hold: only holders count, a call given back does not, a new window starts again", async () => {
+    const phone = '+12025550176';
+    const hold = (requestId: string) => ({ phone, requestId, callNowId: 'demo', heldAt: CREATED_AT });
+    const limit = numberLimit(2);
+    const take = (requestId: string, atMs = nowMs) => store.claimDestination(hold(requestId), limit, atMs);
+    expect(await take('first')).toEqual({ kind: 'claimed' });
+    expect((await take('crowd')).kind).toBe('held');
+    await store.releaseDestination(phone, 'first');
+    expect(await take('second')).toEqual({ kind: 'claimed' });
+    await store.releaseDestination(phone, 'second', { limit, nowMs });
+    expect(await take('third')).toEqual({ kind: 'claimed' });
+    await store.releaseDestination(phone, 'third');
+    // 10:00 is the start of the hour: the limit lasts until 11:00.
+    expect(await take('fourth')).toEqual({ kind: 'limited', retryAfterSeconds: 3600 });
+    expect(await take('next hour', nowMs + 3600_000)).toEqual({ kind: 'claimed' });
   });
 
   it('keeps who asked with the hold, and a hold written before that was kept reads without it', async () => {
@@ -184,13 +248,21 @@ describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
       requester: 'key#k1',
       heldAt: CREATED_AT,
     };
-    expect(await store.claimDestination(hold)).toBe('claimed');
+    const limit = numberLimit(100);
+    expect(await store.claimDestination(hold, limit, nowMs)).toEqual({ kind: 'claimed' });
     expect(
-      await store.claimDestination({ ...hold, requestId: 'other', requester: 'visitor#198.51.100.1' }),
-    ).toEqual(hold);
+      await store.claimDestination(
+        { ...hold, requestId: 'other', requester: 'visitor#198.51.100.1' },
+        limit,
+        nowMs,
+      ),
+    ).toEqual({ kind: 'held', holder: hold });
     const { requester: _, ...older } = { ...hold, phone: '+12025550179' };
-    expect(await store.claimDestination(older)).toBe('claimed');
-    expect(await store.claimDestination({ ...older, requestId: 'next' })).toEqual(older);
+    expect(await store.claimDestination(older, limit, nowMs)).toEqual({ kind: 'claimed' });
+    expect(await store.claimDestination({ ...older, requestId: 'next' }, limit, nowMs)).toEqual({
+      kind: 'held',
+      holder: older,
+    });
   });
 
   it('finds a CallNow ID whatever the case it is asked in', async () => {

@@ -321,9 +321,15 @@ export function internalDetails(answer: HostileAnswer, sent: readonly string[]):
 
 // --- what the stack does -----------------------------------------------------------------------------------------
 
+/** How an item was written: the command, and for a put whether the item was written pending (a call request). */
+export interface WriteDetail {
+  readonly command: 'put' | 'update' | 'delete' | 'other';
+  readonly pending: boolean;
+}
+
 export interface AwsSink {
   /** A successful write to the table: the key of each item put, updated or deleted. */
-  onWrite(pk: string, sk: string): void;
+  onWrite(pk: string, sk: string, detail: WriteDetail): void;
   /** A message sent to a site's call-requests queue. */
   onCallRequestMessage(message: { type: string; requestId: string }): void;
 }
@@ -354,6 +360,16 @@ function writtenKeys(command: string, input: Input): unknown[] {
   return [];
 }
 
+function detailOf(command: string, input: Input): WriteDetail {
+  if (/^Put(Item)?Command$/.test(command)) {
+    const pending = (input.Item as Record<string, unknown> | undefined)?.pending;
+    return { command: 'put', pending: pending === true || (pending as { BOOL?: boolean })?.BOOL === true };
+  }
+  if (/^Update(Item)?Command$/.test(command)) return { command: 'update', pending: false };
+  if (/^Delete(Item)?Command$/.test(command)) return { command: 'delete', pending: false };
+  return { command: 'other', pending: false };
+}
+
 /** SDK middleware on one of the stack's clients: reports each write that succeeded and each call request queued. */
 export function observeAws(client: DynamoDBClient | SQSClient, sink: AwsSink): void {
   const observer =
@@ -363,7 +379,9 @@ export function observeAws(client: DynamoDBClient | SQSClient, sink: AwsSink): v
       const command = context.commandName ?? '';
       const { input } = args;
       if (!(client instanceof SQSClient)) {
-        for (const key of writtenKeys(command, input).map(keyOf)) if (key) sink.onWrite(key.pk, key.sk);
+        const detail = detailOf(command, input);
+        for (const key of writtenKeys(command, input).map(keyOf))
+          if (key) sink.onWrite(key.pk, key.sk, detail);
       } else if (String(input.QueueUrl ?? '').includes('call-requests')) {
         const bodies =
           command === 'SendMessageBatchCommand'

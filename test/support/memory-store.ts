@@ -7,6 +7,7 @@ import {
   type CallRequestAdvance,
   type CallRequestChange,
   type DestinationHold,
+  type HoldClaim,
   RequestExistsError,
 } from '../../functions/domain/ports.ts';
 import { type LimitCheck, type LimitOutcome, windowStart } from '../../functions/domain/rate-limits.ts';
@@ -14,6 +15,8 @@ import { type LimitCheck, type LimitOutcome, windowStart } from '../../functions
 export class MemoryStore implements CallNowStore {
   readonly targets = new Map<string, CallNowTarget>();
   readonly requests = new Map<string, CallRequest>();
+  /** Requests written but not revealed: getCallRequest does not see them. */
+  readonly pending = new Set<string>();
   readonly presence = new Map<string, ExtensionPresenceRecord>();
   readonly captchas = new Map<string, CaptchaChallenge>();
   readonly counters = new Map<string, number>();
@@ -30,10 +33,20 @@ export class MemoryStore implements CallNowStore {
   async createCallRequest(request: CallRequest, _retentionDays: number) {
     if (this.requests.has(request.requestId)) throw new RequestExistsError(request.requestId);
     this.requests.set(request.requestId, request);
+    this.pending.add(request.requestId);
+  }
+
+  async revealCallRequest(requestId: string, failure?: CallRequestChange) {
+    if (failure) await this.advanceCallRequest(failure);
+    this.pending.delete(requestId);
+  }
+
+  async discardCallRequest(requestId: string) {
+    if (this.pending.delete(requestId)) this.requests.delete(requestId);
   }
 
   async getCallRequest(requestId: string) {
-    return this.requests.get(requestId);
+    return this.pending.has(requestId) ? undefined : this.requests.get(requestId);
   }
 
   async advanceCallRequest({
@@ -48,6 +61,7 @@ export class MemoryStore implements CallNowStore {
     const statusTimes = { ...request.statusTimes, [status]: at };
     const advanced = { ...request, status, ...(reason ? { reason } : {}), statusTimes };
     this.requests.set(requestId, advanced);
+    this.pending.delete(requestId);
     return { outcome: 'applied', request: advanced };
   }
 
@@ -90,21 +104,42 @@ export class MemoryStore implements CallNowStore {
     this.shields.set(callNowId, until);
   }
 
-  async claimDestination(hold: DestinationHold) {
+  /** The number's calls count in `counters` under the limit's subject, as the limits do; the hold decides them. */
+  async claimDestination(hold: DestinationHold, limit: LimitCheck, nowMs: number): Promise<HoldClaim> {
     const holder = this.holds.get(hold.phone);
-    if (holder) return holder;
-    this.holds.set(hold.phone, hold);
-    return 'claimed' as const;
+    if (holder) return { kind: 'held', holder };
+    return this.take(hold, limit, nowMs);
   }
 
-  async replaceDestinationHold(hold: DestinationHold, previousRequestId: string) {
-    if (this.holds.get(hold.phone)?.requestId !== previousRequestId) return false;
-    this.holds.set(hold.phone, hold);
-    return true;
+  async replaceDestinationHold(
+    hold: DestinationHold,
+    previousRequestId: string,
+    limit: LimitCheck,
+    nowMs: number,
+  ): Promise<HoldClaim> {
+    const holder = this.holds.get(hold.phone);
+    if (holder && holder.requestId !== previousRequestId) return { kind: 'held', holder };
+    return this.take(hold, limit, nowMs);
   }
 
-  async releaseDestination(phone: string, requestId: string) {
-    if (this.holds.get(phone)?.requestId === requestId) this.holds.delete(phone);
+  async releaseDestination(
+    phone: string,
+    requestId: string,
+    uncount?: { readonly limit: LimitCheck; readonly nowMs: number },
+  ) {
+    if (this.holds.get(phone)?.requestId !== requestId) return;
+    this.holds.delete(phone);
+    if (!uncount) return;
+    const key = `${uncount.limit.subject}@${windowStart(uncount.nowMs, uncount.limit.windowSeconds)}`;
+    const hits = this.counters.get(key) ?? 0;
+    if (hits > 0) this.counters.set(key, hits - 1);
+  }
+
+  private async take(hold: DestinationHold, limit: LimitCheck, nowMs: number): Promise<HoldClaim> {
+    const counted = await this.hit(limit, nowMs);
+    if (!counted.allowed) return { kind: 'limited', retryAfterSeconds: counted.retryAfterSeconds };
+    this.holds.set(hold.phone, hold);
+    return { kind: 'claimed' };
   }
 
   async formSigningKey() {

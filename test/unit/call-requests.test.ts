@@ -62,6 +62,47 @@ describe('requestCall', () => {
     });
   });
 
+  it('writes the request with the wave, and shows it to nobody until the wave let it through and it was sent', async () => {
+    const { store, ports } = prepare();
+    const seenWhenSent: unknown[] = [];
+    const queue = {
+      send: async () => {
+        seenWhenSent.push(await callRequestStatus('demo', 'req-1', { store, clock: ports.clock }));
+        seenWhenSent.push(store.holds.get('+12025550100')?.requestId);
+      },
+    };
+    const result = await requestCall(
+      'demo',
+      { phoneNumber: '+12025550100', sourceIp: '203.0.113.7' },
+      { ...ports, queue },
+    );
+    expect(result.kind).toBe('accepted');
+    expect(seenWhenSent).toEqual([undefined, 'req-1']);
+    expect(await callRequestStatus('demo', 'req-1', { store, clock: ports.clock })).toMatchObject({
+      status: 'queued',
+    });
+  });
+
+  it('leaves nothing behind for a request the wave refused, and gives the number back its count', async () => {
+    const { store, sent, ports } = prepare((target) => {
+      target.server.publicLimits.perVisitorAddress = { requests: 1, windowSeconds: 600 };
+    });
+    const ask = (requestId: string, phoneNumber: string) =>
+      requestCall(
+        'demo',
+        { phoneNumber, sourceIp: '203.0.113.7' },
+        { ...ports, newRequestId: () => requestId },
+      );
+    expect((await ask('req-1', '+12025550100')).kind).toBe('accepted');
+    expect((await ask('req-2', '+12025550101')).kind).toBe('limited');
+    expect(store.requests.has('req-2')).toBe(false);
+    expect(store.holds.has('+12025550101')).toBe(false);
+    expect(
+      [...store.counters].filter(([subject, hits]) => subject.startsWith('number#+12025550101') && hits > 0),
+    ).toEqual([]);
+    expect(sent).toHaveLength(1);
+  });
+
   it("tells the connector the caller ID the visitor should see: the extension's, never the visitor's own", async () => {
     const { sent, ports } = prepare((target) => {
       Object.assign(target.extension, { visitorCallerId: '+12025550199' });
