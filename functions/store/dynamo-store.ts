@@ -7,6 +7,7 @@ import {
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type * as z from '../../contracts/zod.ts';
 import { type CaptchaChallenge, CaptchaChallengeSchema } from '../domain/captcha.ts';
 import {
   type CallNowTarget,
@@ -39,6 +40,12 @@ type Key = { pk: string; sk: string };
 /** What the public function and the local stack use: a server setting applies within 5 s. */
 export const SERVER_SETTINGS_MAX_AGE_MS = 5_000;
 
+/** Pointers a container remembers at most (the oldest is forgotten first): a few hundred KB. */
+const MAX_REMEMBERED_POINTERS = 5000;
+const MOVED = Symbol('moved');
+
+type ChainIds = Pick<z.infer<typeof CallNowIdRecordSchema>, 'extensionId' | 'clientId' | 'resellerId'>;
+
 export interface DynamoCallNowStoreOptions {
   /**
    * How long a container may reuse the server settings it read. Every page view and request needs them, and one
@@ -53,6 +60,8 @@ export class DynamoCallNowStore implements CallNowStore {
   readonly #requests: CallRequestItems;
   readonly #holds: DestinationHolds;
   #server: { readonly settings: ServerSettings; readonly readAtMs: number } | undefined;
+  /** The owners each CallNow ID's pointer named, as this container last read it. */
+  readonly #owners = new Map<string, ChainIds>();
 
   constructor(
     private readonly documents: DynamoDBDocumentClient,
@@ -65,13 +74,43 @@ export class DynamoCallNowStore implements CallNowStore {
   }
 
   /**
-   * Two round trips: the CallNow ID's pointer, then the records of the chain and the shield in one batch (with the
-   * server settings unless this container read them lately).
+   * One round trip where this container has seen the CallNow ID: the records of its chain and its shield in one
+   * batch (with the server settings unless read lately). The pointer is read first only when the container has
+   * not seen it, or when the extension it named no longer has this CallNow ID. The permissions always come from
+   * the records themselves, so a change applies at the next page view.
    */
   async getCallNowTarget(callNowId: string): Promise<CallNowTarget | undefined> {
+    const seen = this.#owners.get(callNowKey(callNowId));
+    if (seen) {
+      const target = await this.readTarget(callNowId, seen);
+      if (target !== MOVED) return target;
+      this.#owners.delete(callNowKey(callNowId));
+    }
     const pointer = CallNowIdRecordSchema.safeParse(await this.get(keys.callNowId(callNowId)));
     if (!pointer.success) return undefined;
-    const { extensionId, clientId, resellerId } = pointer.data;
+    const target = await this.readTarget(callNowId, pointer.data);
+    if (target === MOVED) return undefined;
+    this.remember(callNowId, pointer.data);
+    return target;
+  }
+
+  private remember(callNowId: string, owners: ChainIds): void {
+    if (this.#owners.size >= MAX_REMEMBERED_POINTERS) {
+      const oldest = this.#owners.keys().next();
+      if (!oldest.done) this.#owners.delete(oldest.value);
+    }
+    this.#owners.set(callNowKey(callNowId), {
+      extensionId: owners.extensionId,
+      clientId: owners.clientId,
+      resellerId: owners.resellerId,
+    });
+  }
+
+  /** The target through these owners, or MOVED when the extension is gone or no longer has this CallNow ID. */
+  private async readTarget(
+    callNowId: string,
+    { extensionId, clientId, resellerId }: ChainIds,
+  ): Promise<CallNowTarget | undefined | typeof MOVED> {
     const nowMs = Date.now();
     const known =
       this.#server && nowMs - this.#server.readAtMs < this.#serverSettingsMaxAgeMs ? this.#server : undefined;
@@ -86,12 +125,18 @@ export class DynamoCallNowStore implements CallNowStore {
     const find = (key: Key) => items.find((item) => item.pk === key.pk && item.sk === key.sk);
     const server = known?.settings ?? ServerSettingsSchema.safeParse(find(keys.server())).data;
     if (!known && server) this.#server = { settings: server, readAtMs: nowMs };
+    const extension = ExtensionSchema.safeParse(find(keys.extension(extensionId)));
+    // A pointer left behind by a CallNow ID change, or remembered from before it, must not lead to the extension.
+    if (
+      !extension.success ||
+      callNowKey(extension.data.callNow.callNowId) !== callNowKey(callNowId) ||
+      extension.data.clientId !== clientId
+    ) {
+      return MOVED;
+    }
     const reseller = ResellerSchema.safeParse(find(keys.reseller(resellerId)));
     const client = ClientSchema.safeParse(find(keys.client(clientId)));
-    const extension = ExtensionSchema.safeParse(find(keys.extension(extensionId)));
-    if (!server || !reseller.success || !client.success || !extension.success) return undefined;
-    // A pointer left behind by a CallNow ID change must not lead to the extension.
-    if (callNowKey(extension.data.callNow.callNowId) !== callNowKey(callNowId)) return undefined;
+    if (!server || !reseller.success || !client.success) return undefined;
     const target = {
       server,
       reseller: reseller.data,

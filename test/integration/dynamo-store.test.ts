@@ -1,5 +1,6 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findCallableTarget } from '../../functions/domain/call-requests.ts';
 import { ConcurrentChangeError } from '../../functions/domain/management-errors.ts';
 import type { CallRequest, Site } from '../../functions/domain/model.ts';
 import { type CallRequestChange, RequestExistsError } from '../../functions/domain/ports.ts';
@@ -62,6 +63,90 @@ describe.each(DYNAMODB_EMULATORS)('DynamoCallNowStore on %s', (emulator) => {
       }),
     );
     expect(await store.getCallNowTarget('old')).toBeUndefined();
+  });
+
+  it('reads a page it has seen in one round trip, and obeys each permission change at the next view', async () => {
+    const target = callableTarget();
+    await writeTarget(table.documents, table.tableName, {
+      ...target,
+      extension: {
+        ...target.extension,
+        extensionId: 'e110',
+        callNow: { ...target.extension.callNow, callNowId: 'perm' },
+      },
+    });
+    const viewer = new DynamoCallNowStore(table.documents, table.tableName);
+    const calls: string[] = [];
+    table.documents.middlewareStack.add(
+      (next, context) => (args) => {
+        calls.push(context.commandName ?? '');
+        return next(args);
+      },
+      { step: 'initialize', name: 'countPageReads' },
+    );
+    const set = (key: { pk: string; sk: string }, update: string, value: unknown) =>
+      table.documents.send(
+        new UpdateCommand({
+          TableName: table.tableName,
+          Key: key,
+          UpdateExpression: `SET ${update} = :value`,
+          ExpressionAttributeValues: { ':value': value },
+        }),
+      );
+    const callable = async () => (await findCallableTarget(viewer, 'perm')) !== undefined;
+    try {
+      expect(await callable()).toBe(true);
+      calls.length = 0;
+      expect(await callable()).toBe(true);
+      expect(calls).toEqual(['BatchGetItemCommand']);
+
+      for (const [key, field] of [
+        [keys.server(), 'callApiEnabled'],
+        [keys.reseller(target.reseller.resellerId), 'callApiManagement'],
+        [keys.client(target.client.clientId), 'callApiManagement'],
+        [keys.extension('e110'), 'callApiManagement'],
+        [keys.extension('e110'), 'callApiAccess'],
+        [keys.extension('e110'), 'callNow.allowCalls'],
+      ] as const) {
+        await set(key, field, false);
+        expect(await callable(), `${key.pk} ${field} off`).toBe(false);
+        await set(key, field, true);
+        expect(await callable(), `${key.pk} ${field} on again`).toBe(true);
+      }
+    } finally {
+      table.documents.middlewareStack.remove('countPageReads');
+    }
+  });
+
+  it('follows a CallNow ID to the extension that took it since the container last read its pointer', async () => {
+    const target = callableTarget();
+    const first = {
+      ...target.extension,
+      extensionId: 'e120',
+      callNow: { ...target.extension.callNow, callNowId: 'moving' },
+    };
+    await writeTarget(table.documents, table.tableName, { ...target, extension: first });
+    const viewer = new DynamoCallNowStore(table.documents, table.tableName);
+    expect((await viewer.getCallNowTarget('moving'))?.extension.extensionId).toBe('e120');
+
+    await table.documents.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.extension('e120'),
+        UpdateExpression: 'SET callNow.callNowId = :other',
+        ExpressionAttributeValues: { ':other': 'elsewhere' },
+      }),
+    );
+    expect(await viewer.getCallNowTarget('moving')).toBeUndefined();
+    await writeTarget(table.documents, table.tableName, {
+      ...target,
+      extension: { ...first, extensionId: 'e121' },
+    });
+    expect((await viewer.getCallNowTarget('moving'))?.extension.extensionId).toBe('e121');
+    await table.documents.send(
+      new DeleteCommand({ TableName: table.tableName, Key: keys.extension('e121') }),
+    );
+    expect(await viewer.getCallNowTarget('moving')).toBeUndefined();
   });
 
   it('writes a request once: a second write with the same id fails and changes nothing', async () => {
