@@ -17,6 +17,17 @@ export const CALL_EVENTS_DEAD_LETTER_QUEUE_NAME = `${CALL_EVENTS_QUEUE_NAME}-dlq
 /** A message received this many times without being deleted goes to the dead-letter queue. */
 export const MAX_RECEIVE_COUNT = 5;
 
+/** The bus the call events go to, and the queues of the webhooks that take them from it. */
+export const CALL_EVENT_BUS_NAME = 'callnow-calls';
+export const WEBHOOK_EVENTS_QUEUE_NAME = 'callnow-webhook-events';
+export const WEBHOOK_DELIVERIES_QUEUE_NAME = 'callnow-webhook-deliveries';
+/** Attempts of one delivery: 30 s doubling to an hour between them spans about a day (functions/domain/webhooks.ts). */
+export const WEBHOOK_DELIVERY_ATTEMPTS = 30;
+/** The webhooks function's timeout is a sixth of it: a delivery waits at most 5 s, ten to a batch. */
+export const WEBHOOK_QUEUES_VISIBILITY_TIMEOUT_SECONDS = 180;
+/** Longer than the day of retries, so that a delivery's last attempts are not lost to retention. */
+export const WEBHOOK_DELIVERIES_RETENTION_SECONDS = 2 * 86_400;
+
 export const CALL_EVENTS_VISIBILITY_TIMEOUT_SECONDS = 30;
 
 /**

@@ -66,6 +66,8 @@ const LAMBDA_ENV = {
   CALL_REQUESTS_QUEUE_URLS: JSON.stringify({
     hq: 'https://sqs.us-east-1.amazonaws.com/000000000000/callnow-call-requests-hq',
   }),
+  EVENT_BUS_NAME: 'callnow-calls',
+  WEBHOOK_DELIVERIES_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/callnow-webhook-deliveries',
   AWS_REGION: 'us-east-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   LOG_LEVEL: 'info',

@@ -2,6 +2,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CallEventSchema, type CallStatus, parseWireMessage } from '../../contracts/messages.ts';
 import { applyCallEvent } from '../domain/call-events.ts';
+import { announce, type CallEventsPublisher } from '../domain/call-notifications.ts';
 import type { CallRequest } from '../domain/model.ts';
 import type { CallEventsStore } from '../domain/ports.ts';
 import { describeError, log, setLogContext } from '../lib/log.ts';
@@ -22,7 +23,10 @@ function recordStatusMetrics(message: CallStatus, request: CallRequest | undefin
 export type CallEventsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /** Not a middy handler: it would use no middleware, and @middy/core loads node:stream/web at every cold start. */
-export function createCallEventsHandler(store: CallEventsStore): CallEventsHandler {
+export function createCallEventsHandler(
+  store: CallEventsStore,
+  events?: CallEventsPublisher,
+): CallEventsHandler {
   return async (event, context) => {
     setLogContext(context.awsRequestId);
     const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
@@ -44,6 +48,7 @@ export function createCallEventsHandler(store: CallEventsStore): CallEventsHandl
         log.info('call event', { type, outcome, ...subject });
         if (outcome === 'applied' && parsed.message.type === 'call.status') {
           recordStatusMetrics(parsed.message, request);
+          if (request) await announce(events, request);
         }
       } catch (error) {
         log.error('call event not applied; will retry', {

@@ -4,6 +4,7 @@ import { STATE_RANK } from '../../contracts/call-states.ts';
 import { type CallRequested, WIRE_VERSION } from '../../contracts/messages.ts';
 import { countRefusedNumber, guardPublicRequest, imageValidationRequired } from './abuse.ts';
 import { isAvailableAt } from './availability.ts';
+import { announce, type CallEventsPublisher } from './call-notifications.ts';
 import { type CaptchaAnswer, checkCaptcha } from './captcha.ts';
 import { checkDestination, type DestinationRule, effectiveDestinationPolicy } from './destination-policy.ts';
 import { callNowEligibility } from './eligibility.ts';
@@ -69,6 +70,8 @@ export interface RequestCallPorts {
   readonly queue: CallRequestQueue;
   readonly clock: Clock;
   readonly newRequestId: () => string;
+  /** Where each state a request reaches is announced (EventBridge). @default none */
+  readonly events?: CallEventsPublisher;
 }
 
 /** Loads the target of a CallNow ID only if it may be called; callers cannot tell "unknown" from "not allowed". */
@@ -223,7 +226,7 @@ export async function requestCall(
 
 /** A request as it is written, pending, with the wave that decides whether it goes ahead (guardCall). */
 export function newCallRequest(
-  { extension }: CallNowTarget,
+  { extension, client }: CallNowTarget,
   visitor: { readonly phone: string; readonly name?: string },
   requestId: string,
   now: Date,
@@ -234,6 +237,9 @@ export function newCallRequest(
     callNowId: extension.callNow.callNowId,
     extensionId: extension.extensionId,
     siteId: extension.siteId,
+    clientId: client.clientId,
+    resellerId: client.resellerId,
+    ...(client.fullNumbersInEvents ? { fullNumberInEvents: true } : {}),
     status: 'queued',
     visitorPhone: visitor.phone,
     ...(visitor.name === undefined ? {} : { visitorName: visitor.name }),
@@ -251,7 +257,7 @@ export function newCallRequest(
 export async function sendCall(
   target: CallNowTarget,
   request: CallRequest,
-  { store, queue, clock }: Pick<RequestCallPorts, 'store' | 'queue' | 'clock'>,
+  { store, queue, clock, events }: Pick<RequestCallPorts, 'store' | 'queue' | 'clock' | 'events'>,
 ): Promise<PlaceCallResult> {
   const { requestId } = request;
   try {
@@ -259,9 +265,16 @@ export async function sendCall(
   } catch (error) {
     const at = clock.now().toISOString();
     await store.revealCallRequest(requestId, { requestId, status: 'failed', reason: 'pbx_unavailable', at });
+    await announce(events, {
+      ...request,
+      status: 'failed',
+      reason: 'pbx_unavailable',
+      statusTimes: { ...request.statusTimes, failed: at },
+    });
     return { kind: 'pbx_unreachable', requestId, cause: error };
   }
   await store.revealCallRequest(requestId);
+  await announce(events, request);
   return { kind: 'accepted', request };
 }
 
@@ -295,7 +308,7 @@ export function toCallRequested(request: CallRequest, target: CallNowTarget): Ca
 export async function callRequestStatus(
   callNowId: string,
   requestId: string,
-  { store, clock }: Pick<RequestCallPorts, 'store' | 'clock'>,
+  { store, clock, events }: Pick<RequestCallPorts, 'store' | 'clock' | 'events'>,
 ): Promise<CallRequest | undefined> {
   const request = await store.getCallRequest(requestId);
   if (!request || callNowKey(request.callNowId) !== callNowKey(callNowId)) return undefined;
@@ -304,7 +317,10 @@ export async function callRequestStatus(
   if (STATE_RANK[request.status] === STATE_RANK.queued && now.getTime() > abandonedAt) {
     const at = now.toISOString();
     const advance = await store.advanceCallRequest({ requestId, status: 'failed', reason: 'expired', at });
-    if (advance.outcome === 'applied' && advance.request) return advance.request;
+    if (advance.outcome === 'applied' && advance.request) {
+      await announce(events, advance.request);
+      return advance.request;
+    }
     return store.getCallRequest(requestId);
   }
   return request;

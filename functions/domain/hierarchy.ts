@@ -102,6 +102,7 @@ export async function updateClient(
     name?: string | undefined;
     callApiManagement?: boolean | undefined;
     destinationPolicy?: DestinationPolicy | null | undefined;
+    fullNumbersInEvents?: boolean | undefined;
   },
 ): Promise<Client> {
   const client = await loadClient(store, principal, clientId);

@@ -130,6 +130,8 @@ export const ClientSchema = z.object({
   callerIds: z._default(z.array(z.string()), []),
   /** Overrides the server's destination policy for the client's extensions; null or absent: the server's. */
   destinationPolicy: z.optional(z.nullable(DestinationPolicySchema)),
+  /** Call events (EventBridge, webhooks) carry the visitor's whole number; absent: masked. */
+  fullNumbersInEvents: z.optional(z.boolean()),
 });
 export type Client = z.infer<typeof ClientSchema>;
 
@@ -208,6 +210,11 @@ export const CallRequestSchema = z.object({
   callNowId: z.string(),
   extensionId: z.string(),
   siteId: z.string(),
+  /** The owners, for the call events (absent on requests made before them). */
+  clientId: z.optional(z.string()),
+  resellerId: z.optional(z.string()),
+  /** The client's choice when the request was made: its call events carry the visitor's whole number. */
+  fullNumberInEvents: z.optional(z.boolean()),
   status: z.enum(CALL_STATES),
   reason: z.optional(z.enum(FAILURE_REASONS)),
   /** E.164. */

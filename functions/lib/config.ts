@@ -9,6 +9,10 @@ export const FUNCTION_ENV = {
   callRequestsQueueUrls: 'CALL_REQUESTS_QUEUE_URLS',
   /** With `waf` only: the secret header value CloudFront adds, which proves a request came through it. */
   originVerifySecret: 'ORIGIN_VERIFY_SECRET',
+  /** The EventBridge bus the call events go to; unset: none are published. */
+  eventBusName: 'EVENT_BUS_NAME',
+  /** The queue a webhook's deliveries wait in (the webhooks function's own, and the test button's). */
+  webhookDeliveriesQueueUrl: 'WEBHOOK_DELIVERIES_QUEUE_URL',
 } as const;
 
 export class ConfigError extends Error {

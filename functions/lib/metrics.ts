@@ -20,6 +20,10 @@ export const METRIC = {
   callFinished: 'CallFinished',
   /** From the request's creation to the PBX ringing the extension. Milliseconds, no dimension. */
   timeToRingMs: 'TimeToRingMs',
+  /** A call event EventBridge did not take (after the SDK's retries). Count, no dimension. */
+  callEventNotPublished: 'CallEventNotPublished',
+  /** A webhook delivery attempt. Count, dimension `outcome` (`delivered`, `retry`, `refused`). */
+  webhookDelivery: 'WebhookDelivery',
 } as const;
 
 export type CallRequestRejection = Exclude<RequestCallResult['kind'], 'accepted' | 'duplicate'>;
@@ -84,6 +88,12 @@ export const metrics = {
   },
   callFinished(status: 'completed' | 'failed', reason?: FailureReason): void {
     emit(METRIC.callFinished, 'Count', 1, reason === undefined ? { status } : { status, reason });
+  },
+  callEventNotPublished(): void {
+    emit(METRIC.callEventNotPublished, 'Count', 1);
+  },
+  webhookDelivery(outcome: 'delivered' | 'retry' | 'refused'): void {
+    emit(METRIC.webhookDelivery, 'Count', 1, { outcome });
   },
   /** Clocks of the cloud and the PBX host differ a little; a negative time is recorded as 0. */
   timeToRing(milliseconds: number): void {

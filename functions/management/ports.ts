@@ -2,6 +2,7 @@
 import type { CallApiPorts } from '../domain/call-api.ts';
 import type { IdSource } from '../domain/owner-tree.ts';
 import type { PasswordHasher } from '../domain/server-settings.ts';
+import type { WebhookDeliveryQueue, WebhookStore } from '../domain/webhooks.ts';
 import type { EdgeOptions } from '../http/edge.ts';
 
 export interface ManagementPorts extends CallApiPorts {
@@ -9,4 +10,11 @@ export interface ManagementPorts extends CallApiPorts {
   readonly ids: IdSource;
   /** Behind CloudFront (`waf`): the secret header that proves a request came through it. */
   readonly edge?: EdgeOptions;
+  /** The clients' webhooks; absent, their routes answer 404. */
+  readonly webhooks?: {
+    readonly store: WebhookStore;
+    readonly deliveries: WebhookDeliveryQueue;
+    /** Only the local stack takes http URLs. */
+    readonly allowHttp: boolean;
+  };
 }

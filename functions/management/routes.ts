@@ -14,6 +14,7 @@ import { buildOpenApiDocument } from './openapi.ts';
 import type { ManagementPorts } from './ports.ts';
 import { Router } from './router.ts';
 import { addTreeRoutes } from './tree-routes.ts';
+import { addWebhookRoutes } from './webhook-routes.ts';
 
 export type { ManagementPorts } from './ports.ts';
 
@@ -25,6 +26,7 @@ export function createManagementHandler(ports: ManagementPorts) {
   addAdminRoutes(router, ports);
   addTreeRoutes(router, ports);
   addCallRoutes(router, ports);
+  addWebhookRoutes(router, ports);
   // Built on first request, not at cold start: few calls ask for it.
   let openApiDocument: string | undefined;
 

@@ -63,6 +63,8 @@ export const ClientPatchSchema = z.strictObject({
   ...ResellerPatchSchema.shape,
   /** Admin only. */
   destinationPolicy: z.optional(z.nullable(StrictDestinationPolicySchema)),
+  /** Call events and webhooks carry the visitor's whole number instead of a masked one. */
+  fullNumbersInEvents: z.optional(z.boolean()),
 });
 
 const ExtensionNumberSchema = z

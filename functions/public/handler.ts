@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { createDocumentClient, createSqsClient } from '../lib/clients.ts';
 import { loadEdgeOptions, loadQueueUrls, loadTableName } from '../lib/config.ts';
+import { withCallEvents } from '../lib/event-bus.ts';
 import { DynamoCallNowStore, SERVER_SETTINGS_MAX_AGE_MS } from '../store/dynamo-store.ts';
 import { SqsCallRequestQueue } from '../store/sqs-queue.ts';
 import { createPublicHandler } from './routes.ts';
@@ -14,4 +15,5 @@ export const handler = createPublicHandler({
   clock: { now: () => new Date() },
   newRequestId: randomUUID,
   edge: loadEdgeOptions(process.env),
+  ...withCallEvents(process.env),
 });

@@ -21,7 +21,10 @@ import { createPublicHandler } from '../../functions/public/routes.ts';
 import { DynamoManagementStore } from '../../functions/store/dynamo-management-store.ts';
 import { DynamoSessionStore } from '../../functions/store/dynamo-session-store.ts';
 import { DynamoCallNowStore, SERVER_SETTINGS_MAX_AGE_MS } from '../../functions/store/dynamo-store.ts';
+import { DynamoWebhookStore } from '../../functions/store/dynamo-webhook-store.ts';
 import { SqsCallRequestQueue } from '../../functions/store/sqs-queue.ts';
+import { createWebhooksHandler } from '../../functions/webhooks/deliveries.ts';
+import { SqsWebhookQueues } from '../../functions/webhooks/sqs-queues.ts';
 import {
   CONSOLE_ROUTE_KEYS,
   DEFAULT_TABLE_NAME,
@@ -30,6 +33,7 @@ import {
 } from '../resources.ts';
 import { LOCAL_AWS } from './aws.ts';
 import { ensureTable, startLocalDynamoDb } from './dynamodb.ts';
+import { LocalEventBus } from './event-bus.ts';
 import { startEventsPump } from './events-pump.ts';
 import { startLocalHttpServer } from './http-server.ts';
 import { DEMO_CALLNOW_ID, seedDemo } from './seed.ts';
@@ -52,6 +56,8 @@ export interface LocalStackOptions {
   readonly publicLimits?: PublicLimits;
   /** Called with each AWS client of the stack before first use, e.g. to add SDK middleware (the benchmark counts calls). */
   readonly instrumentAwsClient?: (client: DynamoDBClient | SQSClient) => void;
+  /** Seconds before a failed webhook delivery's n-th retry (tests make it 0). @default 30 s doubling to an hour */
+  readonly webhookRetryDelay?: (attempt: number) => number;
 }
 
 export interface LocalStack {
@@ -66,6 +72,8 @@ export interface LocalStack {
   readonly simulator: AmiSimulator | undefined;
   readonly tableName: string;
   readonly documents: DynamoDBDocumentClient;
+  /** The local stand-in of the call events' EventBridge bus, with what was put on it. */
+  readonly events: LocalEventBus;
   stop(): Promise<void>;
 }
 
@@ -103,7 +111,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const queue = new SqsCallRequestQueue(sqs, sqsServer.callRequestsQueueUrls);
     const clock = { now: () => new Date() };
-    const publicHandler = createPublicHandler({ store, queue, clock, newRequestId: randomUUID });
+    const events = new LocalEventBus(sqs, sqsServer.webhookEventsQueueUrl);
+    const webhooks = new DynamoWebhookStore(documents, tableName);
+    const webhookQueues = new SqsWebhookQueues(sqs, sqsServer.webhookDeliveriesQueueUrl);
+    const publicHandler = createPublicHandler({ store, queue, clock, newRequestId: randomUUID, events });
     const management = new DynamoManagementStore(documents, tableName, { siteIds: [siteId] });
     const passwords = { hash: hashPassword, verify: verifyPassword };
     const ids = { newId: randomId, newCallNowId: randomId, now: clock.now };
@@ -115,6 +126,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       newRequestId: randomUUID,
       passwords,
       ids,
+      events,
+      // http and loopback receivers too: `npm start` is for trying it on this machine.
+      webhooks: { store: webhooks, deliveries: webhookQueues, allowHttp: true },
     });
     const consoleHandler = createConsoleHandler({
       management,
@@ -136,9 +150,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const pump = startEventsPump({
       sqs,
       queueUrl: sqsServer.callEventsQueueUrl,
-      handler: createCallEventsHandler(store),
+      handler: createCallEventsHandler(store, events),
     });
     stops.push(() => pump.stop());
+    const webhooksHandler = createWebhooksHandler({
+      webhooks,
+      queues: webhookQueues,
+      clock,
+      post: { allowPrivateAddresses: true },
+      ...(options.webhookRetryDelay ? { retryDelay: options.webhookRetryDelay } : {}),
+    });
+    // One poller each, so that a receiver here gets a call's events in the order they happened (SQS in AWS does
+    // not promise it: receivers order by `at`).
+    for (const queueUrl of [sqsServer.webhookEventsQueueUrl, sqsServer.webhookDeliveriesQueueUrl]) {
+      const webhooksPump = startEventsPump({ sqs, queueUrl, handler: webhooksHandler, pollers: 1 });
+      stops.push(() => webhooksPump.stop());
+    }
 
     let simulator: AmiSimulator | undefined;
     if (!env.AMI_HOST) {
@@ -186,6 +213,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       simulator,
       tableName,
       documents,
+      events,
       stop,
     };
   } catch (error) {

@@ -15,6 +15,7 @@ import {
   CALL_EVENTS_VISIBILITY_TIMEOUT_SECONDS,
 } from '../resources.ts';
 import { CallNowAlarms, DEFAULT_CALL_REQUEST_MAX_AGE } from './alarms.ts';
+import { CallNotifications } from './call-notifications.ts';
 import { CallNowFunction } from './callnow-function.ts';
 import { CallNowSite } from './callnow-site.ts';
 import { CallNowDashboard } from './dashboard.ts';
@@ -54,6 +55,8 @@ export class CallNowStack extends Stack {
   public readonly consoleFunction: CallNowFunction;
   /** Applies `call.status` and `extension.presence` messages from the call-events queue to the table. */
   public readonly callEventsConsumer: CallNowFunction;
+  /** The call events' bus, and the webhooks that take them from it. */
+  public readonly notifications: CallNotifications;
   public readonly api: CallNowHttpApi;
   /** CloudFront with AWS WAF in front of the API, when the `waf` setting is on. */
   public readonly firewall: CallNowFirewall | undefined;
@@ -158,6 +161,14 @@ export class CallNowStack extends Stack {
       }),
     );
 
+    this.notifications = new CallNotifications(this, 'CallNotifications', { table: this.table });
+    for (const publisher of [this.publicFunction, this.managementFunction, this.callEventsConsumer]) {
+      this.notifications.grantPublish(publisher);
+    }
+    for (const webhookManager of [this.managementFunction, this.consoleFunction]) {
+      this.notifications.grantQueueDeliveries(webhookManager);
+    }
+
     this.api = new CallNowHttpApi(this, 'Api', {
       publicFunction: this.publicFunction.function,
       managementFunction: this.managementFunction.function,
@@ -184,6 +195,8 @@ export class CallNowStack extends Stack {
     // Site construct ids (`SiteHq`) are alphanumeric, so they can name alarms and outputs.
     const deadLetterQueues = {
       CallEvents: this.callEvents.deadLetterQueue,
+      WebhookEvents: this.notifications.webhookEvents.deadLetterQueue,
+      WebhookDeliveries: this.notifications.webhookDeliveries.deadLetterQueue,
       ...Object.fromEntries(
         [...sites.values()].map((site) => [site.node.id, site.callRequests.deadLetterQueue]),
       ),
@@ -193,6 +206,7 @@ export class CallNowStack extends Stack {
       ManagementFunction: this.managementFunction.function,
       ConsoleFunction: this.consoleFunction.function,
       CallEventsConsumer: this.callEventsConsumer.function,
+      WebhooksFunction: this.notifications.webhooksFunction.function,
     };
     this.alarms = new CallNowAlarms(this, 'Alarms', {
       deadLetterQueues,

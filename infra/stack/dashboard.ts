@@ -87,6 +87,18 @@ export class CallNowDashboard extends Construct {
       ),
       leftYAxis: { min: 0, showUnits: false },
     });
+    const notifications = new cloudwatch.GraphWidget({
+      title: 'Call events: webhook deliveries, and events EventBridge did not take',
+      width: THIRD,
+      height: HEIGHT,
+      left: [
+        ...(['delivered', 'retry', 'refused'] as const).map((outcome) =>
+          callNow(METRIC.webhookDelivery, 'Sum', perFiveMinutes, `webhook ${outcome}`, { outcome }),
+        ),
+        callNow(METRIC.callEventNotPublished, 'Sum', perFiveMinutes, 'event not published'),
+      ],
+      leftYAxis: { min: 0, showUnits: false },
+    });
 
     const queueAge = new cloudwatch.GraphWidget({
       title: 'Oldest waiting call request per site (s): is the connector alive?',
@@ -162,7 +174,7 @@ export class CallNowDashboard extends Construct {
       defaultInterval: Duration.hours(3),
       widgets: [
         [requests, outcomes, timeToRing],
-        [queueAge, deadLetters],
+        [queueAge, deadLetters, notifications],
         [apiAnswers, apiLatency],
         [functionErrors, functionDurations],
         [

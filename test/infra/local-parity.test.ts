@@ -125,6 +125,8 @@ describe('the local queues', () => {
     const localUrls = [
       ...Object.values(sqs.callRequestsQueueUrls),
       sqs.callEventsQueueUrl,
+      sqs.webhookEventsQueueUrl,
+      sqs.webhookDeliveriesQueueUrl,
       ...cdkShape
         .filter((queue) => queue.redrive === undefined)
         .map((queue) => `${sqs.endpoint}/000000000000/${queue.name}`),
@@ -153,6 +155,6 @@ describe('the local queues', () => {
     const byQueueName = (a: { name: unknown }, b: { name: unknown }) =>
       String(a.name).localeCompare(String(b.name));
     expect(localShape.sort(byQueueName)).toEqual(cdkShape.sort(byQueueName));
-    expect(localShape).toHaveLength(2 * SITE_IDS.length + 2);
+    expect(localShape).toHaveLength(2 * SITE_IDS.length + 6);
   });
 });

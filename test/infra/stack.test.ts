@@ -9,10 +9,12 @@ import type { IConstruct } from 'constructs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FAILURE_REASONS } from '../../contracts/call-states.ts';
 import { CALL_REQUESTS_VISIBILITY_TIMEOUT_SECONDS } from '../../contracts/queue-timing.ts';
+import { CALL_EVENT_SOURCE, CALL_STATUS_CHANGED } from '../../functions/domain/call-notifications.ts';
 import { FUNCTION_ENV } from '../../functions/lib/config.ts';
 import { CALL_REQUEST_REJECTIONS, METRIC, METRICS_NAMESPACE, metrics } from '../../functions/lib/metrics.ts';
 import { TABLE_KEYS } from '../../functions/store/records.ts';
 import {
+  CALL_EVENT_BUS_NAME,
   CALL_EVENTS_DEAD_LETTER_QUEUE_NAME,
   CALL_EVENTS_QUEUE_NAME,
   CALL_EVENTS_VISIBILITY_TIMEOUT_SECONDS,
@@ -23,6 +25,8 @@ import {
   MANAGEMENT_ROUTE_KEYS,
   MAX_RECEIVE_COUNT,
   PUBLIC_ROUTE_KEYS,
+  WEBHOOK_DELIVERIES_QUEUE_NAME,
+  WEBHOOK_DELIVERY_ATTEMPTS,
 } from '../../infra/resources.ts';
 import { buildCallNowApp } from '../../infra/stack/callnow-app.ts';
 import type { CallNowStack } from '../../infra/stack/callnow-stack.ts';
@@ -103,6 +107,7 @@ const callNowFunctions = () => [
   stack.managementFunction,
   stack.consoleFunction,
   stack.callEventsConsumer,
+  stack.notifications.webhooksFunction,
 ];
 
 describe('the stack', () => {
@@ -114,23 +119,27 @@ describe('the stack', () => {
     const sites = SITE_IDS.length;
     expect(counts).toEqual({
       'AWS::DynamoDB::Table': 1,
-      // A call-requests queue and its DLQ per site, the call-events queue and its DLQ; a TLS-only policy each.
-      'AWS::SQS::Queue': 2 * sites + 2,
-      'AWS::SQS::QueuePolicy': 2 * sites + 2,
-      // Public, management, console and call-events functions: a role, a policy and a log group each.
-      'AWS::Lambda::Function': 4,
-      'AWS::IAM::Role': 4,
-      'AWS::Logs::LogGroup': 4 + 1, // and the API's access log
-      'AWS::Lambda::EventSourceMapping': 1,
+      // A call-requests queue and its DLQ per site; the call-events, webhook-events and webhook-deliveries queues
+      // and their DLQs; a TLS-only policy each.
+      'AWS::SQS::Queue': 2 * sites + 6,
+      'AWS::SQS::QueuePolicy': 2 * sites + 6,
+      // Public, management, console, call-events and webhooks functions: a role, a policy and a log group each.
+      'AWS::Lambda::Function': 5,
+      'AWS::IAM::Role': 5,
+      'AWS::Logs::LogGroup': 5 + 1, // and the API's access log
+      'AWS::Lambda::EventSourceMapping': 3,
       'AWS::IAM::User': sites,
-      'AWS::IAM::Policy': 4 + sites, // the functions' and the connectors'
+      'AWS::IAM::Policy': 5 + sites, // the functions' and the connectors'
+      // The call events' bus, and the rule that takes them to the webhooks.
+      'AWS::Events::EventBus': 1,
+      'AWS::Events::Rule': 1,
       'AWS::ApiGatewayV2::Api': 1,
       'AWS::ApiGatewayV2::Stage': 1,
       'AWS::ApiGatewayV2::Integration': 3,
       'AWS::ApiGatewayV2::Route': ROUTE_COUNT,
       'AWS::Lambda::Permission': ROUTE_COUNT,
       // Per DLQ one, per site one (connector silent), per function two (errors, throttles), one on API 5xx.
-      'AWS::CloudWatch::Alarm': sites + 1 + sites + 4 * 2 + 1,
+      'AWS::CloudWatch::Alarm': sites + 3 + sites + 5 * 2 + 1,
       'AWS::CloudWatch::Dashboard': 1,
     });
   });
@@ -184,7 +193,7 @@ describe('the table', () => {
 
 describe('the queues', () => {
   it('are one call-requests pair per site of the context and one call-events pair', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2 * SITE_IDS.length + 2);
+    template.resourceCountIs('AWS::SQS::Queue', 2 * SITE_IDS.length + 6);
     expect([...stack.sites.keys()]).toEqual(SITE_IDS);
     for (const siteId of SITE_IDS) {
       template.hasResourceProperties('AWS::SQS::Queue', { QueueName: callRequestsQueueName(siteId) });
@@ -233,21 +242,22 @@ describe('the queues', () => {
     const deadLetterQueueIds = Object.keys(queues).filter((logicalId) =>
       redriveTargets.some((target) => target.includes(`"${logicalId}"`)),
     );
-    expect(deadLetterQueueIds).toHaveLength(SITE_IDS.length + 1);
+    expect(deadLetterQueueIds).toHaveLength(SITE_IDS.length + 3);
     for (const [logicalId, queue] of Object.entries(queues)) {
       expect(queue.Properties.SqsManagedSseEnabled, logicalId).toBe(true);
       const policy = queuePolicies.find((candidate) =>
         JSON.stringify(candidate.Properties.Queues).includes(`"${logicalId}"`),
       );
       expect(policy?.Properties.PolicyDocument, `TLS-only policy of ${logicalId}`).toMatchObject({
-        Statement: [
+        Statement: expect.arrayContaining([
           {
             Effect: 'Deny',
             Action: 'sqs:*',
             Principal: { AWS: '*' },
             Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            Resource: expect.anything(),
           },
-        ],
+        ]),
       });
       const isDeadLetterQueue = deadLetterQueueIds.includes(logicalId);
       expect(queue.Properties.RedrivePolicy === undefined, `${logicalId} redrive`).toBe(isDeadLetterQueue);
@@ -363,9 +373,9 @@ describe('the HTTP API', () => {
 });
 
 describe('the functions', () => {
-  it('are the public, management, console and call-events functions, Node.js 24 on arm64, with their own log groups', () => {
+  it('are the public, management, console, call-events and webhooks functions, Node.js 24 on arm64, with their own log groups', () => {
     const functions = template.findResources('AWS::Lambda::Function') as Record<string, CfnResource>;
-    expect(Object.keys(functions)).toHaveLength(4);
+    expect(Object.keys(functions)).toHaveLength(5);
     for (const [logicalId, fn] of Object.entries(functions)) {
       expect(fn.Properties, logicalId).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -418,15 +428,23 @@ describe('the functions', () => {
         Timeout: CALL_EVENTS_VISIBILITY_TIMEOUT_SECONDS / 6,
         ReservedConcurrentExecutions: undefined,
       },
+      // Webhook deliveries wait up to 5 s each on the customer's server.
+      { MemorySize: 256, Timeout: 30, ReservedConcurrentExecutions: undefined },
     ]);
   });
 
-  it('give the public and management functions the table name and each site queue URL', () => {
+  it('give the public and management functions the table name, each site queue URL and the event bus', () => {
     for (const callNowFunction of [stack.publicFunction, stack.managementFunction]) {
       const variables = functionResource(callNowFunction.function).Properties.Environment.Variables;
       expect(Object.keys(variables).sort()).toEqual(
-        [FUNCTION_ENV.tableName, FUNCTION_ENV.callRequestsQueueUrls].sort(),
+        [
+          FUNCTION_ENV.tableName,
+          FUNCTION_ENV.callRequestsQueueUrls,
+          FUNCTION_ENV.eventBusName,
+          ...(callNowFunction === stack.managementFunction ? [FUNCTION_ENV.webhookDeliveriesQueueUrl] : []),
+        ].sort(),
       );
+      expect(variables[FUNCTION_ENV.eventBusName]).toEqual(cfn(stack.notifications.bus.eventBusName));
       expect(variables[FUNCTION_ENV.tableName]).toEqual(cfn(stack.table.table.tableName));
       const queueUrls = JSON.parse(joinWithRefs(variables[FUNCTION_ENV.callRequestsQueueUrls]));
       expect(queueUrls).toEqual(
@@ -437,13 +455,16 @@ describe('the functions', () => {
     }
   });
 
-  it('give the call-events consumer only the table name', () => {
+  it('give the call-events consumer only the table name and the event bus', () => {
     const variables = functionResource(stack.callEventsConsumer.function).Properties.Environment.Variables;
-    expect(variables).toEqual({ [FUNCTION_ENV.tableName]: cfn(stack.table.table.tableName) });
+    expect(variables).toEqual({
+      [FUNCTION_ENV.tableName]: cfn(stack.table.table.tableName),
+      [FUNCTION_ENV.eventBusName]: cfn(stack.notifications.bus.eventBusName),
+    });
   });
 
   it('feed the call-events queue to the consumer in batches that report partial failures', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: cfn(stack.callEvents.queue.queueArn),
       FunctionName: cfn(stack.callEventsConsumer.function.functionName),
@@ -453,6 +474,11 @@ describe('the functions', () => {
   });
 
   it('let the public and management functions send to every site queue, and nothing more on SQS', () => {
+    const webhookTest = {
+      Effect: 'Allow',
+      Action: 'sqs:SendMessage',
+      Resource: cfn(stack.notifications.webhookDeliveries.queue.queueArn),
+    };
     for (const callNowFunction of [stack.publicFunction, stack.managementFunction]) {
       const sqsStatements = statementsOf(cfn(callNowFunction.role.roleName)).filter((statement) =>
         asArray(statement.Action).some((action) => action.startsWith('sqs:')),
@@ -466,9 +492,75 @@ describe('the functions', () => {
             SITE_IDS.map((siteId) => cfn(site(siteId).callRequests.queue.queueArn)),
           ),
         },
+        // The webhook test button queues one delivery.
+        ...(callNowFunction === stack.managementFunction ? [webhookTest] : []),
       ]);
       expect(sqsStatements[0]?.Resource).toHaveLength(SITE_IDS.length);
     }
+  });
+
+  it('let the functions that announce calls put events on the call bus only, and nothing else on EventBridge', () => {
+    const publishers = [stack.publicFunction, stack.managementFunction, stack.callEventsConsumer];
+    for (const callNowFunction of callNowFunctions()) {
+      const eventStatements = statementsOf(cfn(callNowFunction.role.roleName)).filter((statement) =>
+        asArray(statement.Action).some((action) => action.startsWith('events:')),
+      );
+      expect(eventStatements, callNowFunction.node.path).toEqual(
+        publishers.includes(callNowFunction)
+          ? [
+              {
+                Effect: 'Allow',
+                Action: 'events:PutEvents',
+                Resource: cfn(stack.notifications.bus.eventBusArn),
+              },
+            ]
+          : [],
+      );
+    }
+  });
+
+  it('take every call event off the bus to the webhook-events queue, and feed both webhook queues to the function', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: CALL_EVENT_BUS_NAME });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: cfn(stack.notifications.bus.eventBusName),
+      EventPattern: { source: [CALL_EVENT_SOURCE], 'detail-type': [CALL_STATUS_CHANGED] },
+      Targets: [Match.objectLike({ Arn: cfn(stack.notifications.webhookEvents.queue.queueArn) })],
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': cfn(stack.notifications.rule.ruleArn) } },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: WEBHOOK_DELIVERIES_QUEUE_NAME,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: WEBHOOK_DELIVERY_ATTEMPTS }),
+    });
+    for (const queue of [
+      stack.notifications.webhookEvents.queue,
+      stack.notifications.webhookDeliveries.queue,
+    ]) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: cfn(queue.queueArn),
+        FunctionName: cfn(stack.notifications.webhooksFunction.function.functionName),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    }
+    const webhookSqs = statementsOf(cfn(stack.notifications.webhooksFunction.role.roleName))
+      .filter((statement) => asArray(statement.Action).some((action) => action.startsWith('sqs:')))
+      .filter((statement) => !asArray(statement.Action).includes('sqs:ReceiveMessage'));
+    expect(webhookSqs).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['sqs:ChangeMessageVisibility', 'sqs:SendMessage'],
+        Resource: cfn(stack.notifications.webhookDeliveries.queue.queueArn),
+      },
+    ]);
   });
 
   it('let the consumer receive from and delete on the call-events queue only', () => {
@@ -602,6 +694,10 @@ describe('the alarms', () => {
 
   it('watch every dead-letter queue for a single message', () => {
     alarmOn('ApproximateNumberOfMessagesVisible', cfn(stack.callEvents.deadLetterQueue.queueName), 1);
+    const { webhookEvents, webhookDeliveries } = stack.notifications;
+    for (const { deadLetterQueue } of [webhookEvents, webhookDeliveries]) {
+      alarmOn('ApproximateNumberOfMessagesVisible', cfn(deadLetterQueue.queueName), 1);
+    }
     for (const siteId of SITE_IDS) {
       alarmOn(
         'ApproximateNumberOfMessagesVisible',
@@ -681,6 +777,8 @@ describe('the dashboard', () => {
     metrics.callFinished('completed');
     for (const reason of FAILURE_REASONS) metrics.callFinished('failed', reason);
     metrics.timeToRing(1200);
+    metrics.callEventNotPublished();
+    for (const outcome of ['delivered', 'retry', 'refused'] as const) metrics.webhookDelivery(outcome);
     vi.restoreAllMocks();
 
     const emitted = new Set(
@@ -693,7 +791,7 @@ describe('the dashboard', () => {
     );
     const graphed = new Set(graphedMetrics().filter((metric) => metric.startsWith(`${METRICS_NAMESPACE} `)));
     expect(graphed).toEqual(emitted);
-    expect(emitted.size).toBe(1 + CALL_REQUEST_REJECTIONS.length + 1 + FAILURE_REASONS.length + 1);
+    expect(emitted.size).toBe(1 + CALL_REQUEST_REJECTIONS.length + 1 + FAILURE_REASONS.length + 1 + 1 + 3);
     expect([...graphed].map((metric) => metric.split(' ')[1])).toEqual(
       expect.arrayContaining(Object.values(METRIC)),
     );

@@ -1,0 +1,135 @@
+// The webhooks function. From the call-events rule's queue it fans each event out to its client's webhooks, one
+// delivery message each; from the deliveries queue it POSTs one, signed, and logs the attempt. A failed attempt
+// comes back after 30 s, doubling to an hour (about a day in all); then the dead-letter queue and its alarm.
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import * as z from '../../contracts/zod.ts';
+import type { CallStatusChanged } from '../domain/call-notifications.ts';
+import {
+  EVENT_ID_HEADER,
+  retryDelaySeconds,
+  SIGNATURE_HEADER,
+  signatureOf,
+  type WebhookDelivery,
+  type WebhookStore,
+  webhooksFor,
+} from '../domain/webhooks.ts';
+import { describeError, log, setLogContext } from '../lib/log.ts';
+import { metrics } from '../lib/metrics.ts';
+import { type SafePostOptions, safePost } from './safe-post.ts';
+
+export interface WebhookQueues {
+  /** Sends the deliveries of one event (SendMessageBatch, ten at a time). */
+  sendDeliveries(deliveries: readonly WebhookDelivery[]): Promise<void>;
+  /** Hides a delivery message for `seconds` before SQS gives it back. */
+  retryAfter(record: SQSRecord, seconds: number): Promise<void>;
+}
+
+export interface WebhookHandlerPorts {
+  readonly webhooks: WebhookStore;
+  readonly queues: WebhookQueues;
+  readonly clock: { now(): Date };
+  readonly post?: SafePostOptions;
+  /** Seconds before the n-th retry. @default retryDelaySeconds */
+  readonly retryDelay?: (attempt: number) => number;
+}
+
+// The messages are ours (the rule's EventBridge envelope, our own deliveries): checked for shape, not trusted more.
+const EventSchema = z.looseObject({ requestId: z.string(), eventId: z.string(), version: z.string() });
+const EnvelopeSchema = z.looseObject({ 'detail-type': z.string(), detail: EventSchema });
+const DeliverySchema = z.object({ clientId: z.string(), webhookId: z.string(), event: EventSchema });
+
+export type WebhooksHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+export function createWebhooksHandler(ports: WebhookHandlerPorts): WebhooksHandler {
+  return async (event, context) => {
+    setLogContext(context.awsRequestId);
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      try {
+        const retry = await handleRecord(ports, record);
+        if (retry) batchItemFailures.push({ itemIdentifier: record.messageId });
+      } catch (error) {
+        log.error('webhook message not handled; will retry', {
+          messageId: record.messageId,
+          ...describeError(error),
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures };
+  };
+}
+
+/** Whether the message must come back (a delivery to try again). */
+async function handleRecord(ports: WebhookHandlerPorts, record: SQSRecord): Promise<boolean> {
+  const body: unknown = JSON.parse(record.body);
+  const envelope = EnvelopeSchema.safeParse(body);
+  if (envelope.success) {
+    const callEvent = envelope.data.detail as unknown as CallStatusChanged;
+    const targets = await webhooksFor(ports.webhooks, callEvent);
+    await ports.queues.sendDeliveries(
+      targets.map((webhook) => ({
+        clientId: webhook.clientId,
+        webhookId: webhook.webhookId,
+        event: callEvent,
+      })),
+    );
+    return false;
+  }
+  const delivery = DeliverySchema.safeParse(body);
+  if (!delivery.success) {
+    log.warn('unknown webhook message dropped', { messageId: record.messageId });
+    return false;
+  }
+  return deliver(ports, record, delivery.data as unknown as WebhookDelivery);
+}
+
+async function deliver(
+  ports: WebhookHandlerPorts,
+  record: SQSRecord,
+  delivery: WebhookDelivery,
+): Promise<boolean> {
+  const webhook = await ports.webhooks.getWebhook(delivery.clientId, delivery.webhookId);
+  // Deleted since: nobody is waiting for it.
+  if (!webhook) return false;
+  const body = JSON.stringify(delivery.event);
+  const now = ports.clock.now();
+  const outcome = await safePost(
+    webhook.url,
+    body,
+    {
+      'content-type': 'application/json',
+      'user-agent': 'CallNow-Webhooks/1',
+      [EVENT_ID_HEADER]: delivery.event.eventId,
+      [SIGNATURE_HEADER]: signatureOf(webhook.secret, body, Math.floor(now.getTime() / 1000)),
+    },
+    ports.post,
+  );
+  const at = now.toISOString();
+  const { eventId } = delivery.event;
+  if (outcome.kind === 'refused') {
+    await ports.webhooks.recordAttempt(webhook.webhookId, {
+      at,
+      eventId,
+      durationMs: 0,
+      error: outcome.reason,
+    });
+    metrics.webhookDelivery('refused');
+    log.warn('webhook address refused', { webhookId: webhook.webhookId, reason: outcome.reason });
+    return false;
+  }
+  await ports.webhooks.recordAttempt(
+    webhook.webhookId,
+    outcome.kind === 'answered'
+      ? { at, eventId, statusCode: outcome.statusCode, durationMs: outcome.durationMs }
+      : { at, eventId, durationMs: outcome.durationMs, error: outcome.error },
+  );
+  if (outcome.kind === 'answered' && outcome.statusCode >= 200 && outcome.statusCode < 300) {
+    metrics.webhookDelivery('delivered');
+    return false;
+  }
+  metrics.webhookDelivery('retry');
+  const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+  await ports.queues.retryAfter(record, (ports.retryDelay ?? retryDelaySeconds)(attempt));
+  return true;
+}
