@@ -5,6 +5,7 @@ import type { IdSource } from '../domain/owner-tree.ts';
 import type { Clock } from '../domain/ports.ts';
 import type { PasswordHasher } from '../domain/server-settings.ts';
 import type { SessionStore } from '../domain/sessions.ts';
+import type { WebhookDeliveryQueue, WebhookStore } from '../domain/webhooks.ts';
 import type { EdgeOptions } from '../http/edge.ts';
 
 export interface ConsolePorts {
@@ -17,4 +18,10 @@ export interface ConsolePorts {
   readonly newSecret: () => string;
   /** Behind CloudFront (`waf`): the secret header that proves a request came through it. */
   readonly edge?: EdgeOptions;
+  /** The clients' webhooks; absent, the console has no webhook screens. */
+  readonly webhooks?: {
+    readonly store: WebhookStore;
+    readonly deliveries: WebhookDeliveryQueue;
+    readonly allowHttp: boolean;
+  };
 }

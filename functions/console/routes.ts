@@ -15,6 +15,7 @@ import { addPasswordScreens } from './screens/password.ts';
 import { addPermissionScreens } from './screens/permissions.ts';
 import { addResellerScreens, resellerPage } from './screens/resellers.ts';
 import { addSystemScreens } from './screens/system.ts';
+import { addWebhookScreens } from './screens/webhooks.ts';
 
 export type { ConsolePorts } from './ports.ts';
 
@@ -30,6 +31,7 @@ export function createConsoleHandler(ports: ConsolePorts) {
   addPasswordScreens(router);
   addSystemScreens(router);
   addApiKeyScreens(router);
+  addWebhookScreens(router);
   addResellerScreens(router);
   addClientScreens(router);
   addExtensionScreens(router);

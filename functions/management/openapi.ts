@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 description of /api/v1, built from the same zod schemas that check the requests.
 import * as z from '../../contracts/zod.ts';
+import { WebhookCreateSchema } from '../domain/webhooks.ts';
 import {
   ApiKeyCreateSchema,
   CallApiSettingsSchema,
@@ -26,6 +27,7 @@ export const REQUEST_SCHEMAS = {
   PhoneNumbers: PhoneNumbersSchema,
   ApiKeyCreate: ApiKeyCreateSchema,
   CallCreate: CallCreateSchema,
+  WebhookCreate: WebhookCreateSchema,
 } as const;
 
 type SchemaName = keyof typeof REQUEST_SCHEMAS;
@@ -104,6 +106,33 @@ export const OPERATIONS: ReadonlyArray<{
     summary:
       "Hand a client parts of its reseller's ranges and some of its caller IDs (the reseller or the admin); " +
       'extensions showing a caller ID taken away fall back to the site default',
+  },
+  {
+    method: 'get',
+    path: '/clients/{id}/webhooks',
+    status: 200,
+    summary: "The client's webhooks (without their secrets)",
+  },
+  {
+    method: 'post',
+    path: '/clients/{id}/webhooks',
+    body: 'WebhookCreate',
+    status: 201,
+    summary:
+      'Add a webhook: its call events are POSTed there, signed with the secret this answer alone shows',
+  },
+  { method: 'delete', path: '/clients/{id}/webhooks/{id}', status: 204, summary: 'Delete a webhook' },
+  {
+    method: 'get',
+    path: '/clients/{id}/webhooks/{id}/deliveries',
+    status: 200,
+    summary: "The webhook's last 50 delivery attempts, newest first: time, status code, duration",
+  },
+  {
+    method: 'post',
+    path: '/clients/{id}/webhooks/{id}/test',
+    status: 202,
+    summary: 'Send the webhook a test event (marked "test": true)',
   },
   {
     method: 'get',

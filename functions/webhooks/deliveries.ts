@@ -10,6 +10,7 @@ import {
   SIGNATURE_HEADER,
   signatureOf,
   type WebhookDelivery,
+  type WebhookDeliveryQueue,
   type WebhookStore,
   webhooksFor,
 } from '../domain/webhooks.ts';
@@ -89,9 +90,20 @@ async function deliver(
   record: SQSRecord,
   delivery: WebhookDelivery,
 ): Promise<boolean> {
+  if ((await attemptDelivery(ports, delivery)) !== 'failed') return false;
+  const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+  await ports.queues.retryAfter(record, (ports.retryDelay ?? retryDelaySeconds)(attempt));
+  return true;
+}
+
+/** One signed POST of a delivery, logged: `failed` deliveries are worth another attempt, the others are done. */
+export async function attemptDelivery(
+  ports: Pick<WebhookHandlerPorts, 'webhooks' | 'clock' | 'post'>,
+  delivery: WebhookDelivery,
+): Promise<'delivered' | 'failed' | 'dropped'> {
   const webhook = await ports.webhooks.getWebhook(delivery.clientId, delivery.webhookId);
   // Deleted since: nobody is waiting for it.
-  if (!webhook) return false;
+  if (!webhook) return 'dropped';
   const body = JSON.stringify(delivery.event);
   const now = ports.clock.now();
   const outcome = await safePost(
@@ -116,7 +128,7 @@ async function deliver(
     });
     metrics.webhookDelivery('refused');
     log.warn('webhook address refused', { webhookId: webhook.webhookId, reason: outcome.reason });
-    return false;
+    return 'dropped';
   }
   await ports.webhooks.recordAttempt(
     webhook.webhookId,
@@ -124,12 +136,18 @@ async function deliver(
       ? { at, eventId, statusCode: outcome.statusCode, durationMs: outcome.durationMs }
       : { at, eventId, durationMs: outcome.durationMs, error: outcome.error },
   );
-  if (outcome.kind === 'answered' && outcome.statusCode >= 200 && outcome.statusCode < 300) {
-    metrics.webhookDelivery('delivered');
-    return false;
-  }
-  metrics.webhookDelivery('retry');
-  const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
-  await ports.queues.retryAfter(record, (ports.retryDelay ?? retryDelaySeconds)(attempt));
-  return true;
+  const delivered = outcome.kind === 'answered' && outcome.statusCode >= 200 && outcome.statusCode < 300;
+  metrics.webhookDelivery(delivered ? 'delivered' : 'retry');
+  return delivered ? 'delivered' : 'failed';
+}
+
+/** The console's queue: it POSTs the test event at once, so that its outcome is on the page the user sees next. */
+export function deliverAtOnce(
+  ports: Pick<WebhookHandlerPorts, 'webhooks' | 'clock' | 'post'>,
+): WebhookDeliveryQueue {
+  return {
+    async enqueue(delivery) {
+      await attemptDelivery(ports, delivery);
+    },
+  };
 }

@@ -23,7 +23,7 @@ import { DynamoSessionStore } from '../../functions/store/dynamo-session-store.t
 import { DynamoCallNowStore, SERVER_SETTINGS_MAX_AGE_MS } from '../../functions/store/dynamo-store.ts';
 import { DynamoWebhookStore } from '../../functions/store/dynamo-webhook-store.ts';
 import { SqsCallRequestQueue } from '../../functions/store/sqs-queue.ts';
-import { createWebhooksHandler } from '../../functions/webhooks/deliveries.ts';
+import { createWebhooksHandler, deliverAtOnce } from '../../functions/webhooks/deliveries.ts';
 import { SqsWebhookQueues } from '../../functions/webhooks/sqs-queues.ts';
 import {
   CONSOLE_ROUTE_KEYS,
@@ -137,6 +137,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ids,
       clock,
       newSecret: () => randomBytes(32).toString('base64url'),
+      webhooks: {
+        store: webhooks,
+        deliveries: deliverAtOnce({ webhooks, clock, post: { allowPrivateAddresses: true } }),
+        allowHttp: true,
+      },
     });
     const http = await startLocalHttpServer(
       [

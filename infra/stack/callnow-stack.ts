@@ -165,9 +165,8 @@ export class CallNowStack extends Stack {
     for (const publisher of [this.publicFunction, this.managementFunction, this.callEventsConsumer]) {
       this.notifications.grantPublish(publisher);
     }
-    for (const webhookManager of [this.managementFunction, this.consoleFunction]) {
-      this.notifications.grantQueueDeliveries(webhookManager);
-    }
+    // The API's test button queues a delivery; the console's delivers it at once.
+    this.notifications.grantQueueDeliveries(this.managementFunction);
 
     this.api = new CallNowHttpApi(this, 'Api', {
       publicFunction: this.publicFunction.function,

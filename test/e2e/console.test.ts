@@ -5,6 +5,8 @@
 // forms without their token are refused; axe finds nothing on any screen at 360 px and at 1280 px.
 
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -243,6 +245,48 @@ describe.skipIf(skipBrowserTests)('the console in Chromium', () => {
     const calls = await page.goto(`${stack.url}/console/clients/${ids.clientId}/calls`);
     expect(calls?.status()).toBe(200);
     expect(await page.getByRole('row').filter({ hasText: '301' }).count()).toBeGreaterThan(0);
+  });
+
+  it('the admin adds a webhook, copies its secret once, sends it a test event and reads its delivery', async () => {
+    const received: string[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        received.push(body);
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/crm`;
+      const { page, problems } = await newPage();
+      await logIn(page, stack.admin.username, stack.admin.password, `/console/clients/${ids.clientId}`);
+      await page.getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByLabel('Address').fill(url);
+      await page.getByRole('button', { name: 'Add' }).click();
+      const secret = (await page.locator('#new-key').textContent()) ?? '';
+      expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+      await page.goto(`${stack.url}/console/clients/${ids.clientId}/webhooks`);
+      expect(await page.textContent('main')).not.toContain(secret);
+      await page.getByRole('link', { name: url }).click();
+      await page.getByRole('button', { name: 'Send a test event' }).click();
+      await page.getByRole('status').filter({ hasText: 'A test event was sent' }).waitFor();
+      expect(await page.getByRole('row').nth(1).textContent()).toContain('204');
+      expect(received).toHaveLength(1);
+      expect(JSON.parse(received[0] ?? '{}')).toMatchObject({
+        test: true,
+        state: 'completed',
+        clientId: ids.clientId,
+      });
+      screens.push(['webhooks', `/console/clients/${ids.clientId}/webhooks`, 'admin']);
+      expect(problems).toEqual([]);
+    } finally {
+      receiver.closeAllConnections();
+      receiver.close();
+    }
   });
 
   it("refuses a form posted without its CSRF token, or with another session's", async () => {

@@ -40,9 +40,10 @@ describe('the OpenAPI description', () => {
       newRequestId: () => 'r',
       passwords: { hash: async () => '', verify: async () => false },
       ids: { newId: () => 'i', newCallNowId: () => 'c', now: () => new Date() },
+      webhooks: { store: store as never, deliveries: { enqueue: async () => {} }, allowHttp: false },
     });
     for (const operation of OPERATIONS) {
-      const proxy = operation.path.slice(1).replace('{id}', 'abc');
+      const proxy = operation.path.slice(1).replaceAll('{id}', 'abc');
       const event = apiEvent(`${operation.method.toUpperCase()} /api/v1/{proxy+}`, {
         pathParameters: { proxy },
       });

@@ -54,6 +54,7 @@ ${textField({ name: 'name', label: 'Name', value: request.form.name ?? client.na
 <li>${link(`/console/clients/${clientId}/permissions`, 'Permissions and Phone Numbers')} (Call API Management ${client.callApiManagement ? 'on' : 'off'})</li>
 <li>${link(`/console/extensions?clientId=${clientId}`, 'Extensions')}</li>
 <li>${link(`/console/clients/${clientId}/calls`, 'Calls')}</li>
+${request.ports.webhooks ? `<li>${link(`/console/clients/${clientId}/webhooks`, 'Webhooks')}</li>` : ''}
 </ul>
 ${await loginsSection(request, 'client', clientId, loginErrors)}
 ${mayDelete ? `<p>${actionButton(viewer, `/console/clients/${clientId}/delete`, `Delete client ${client.name}`, 'danger')}</p>` : ''}`;

@@ -9,6 +9,7 @@ const SAVED: Readonly<Record<string, string>> = {
   'login-deleted': 'The login was deleted.',
   password: 'The new password is set.',
   revoked: 'The API key was revoked: programs using it are refused from now on.',
+  'test-sent': 'A test event was sent: its delivery is the first line below.',
 };
 
 export function flashOf(request: ConsoleRequest): { flash?: string } {
