@@ -177,3 +177,9 @@ ${body}
 }
 
 export const link = (href: string, text: string) => `<a href="${h(href)}">${h(text)}</a>`;
+
+/** A new key or secret the user sees this once, with the copy button the console's script reveals. */
+export function shownOnce(what: string, value: string): string {
+  return `<div class="issued" role="status"><p>${h(what)}, shown this once: copy it now.</p>
+<p><code id="new-key">${h(value)}</code> <button type="button" class="copy" data-copy="new-key" hidden>Copy</button></p></div>`;
+}

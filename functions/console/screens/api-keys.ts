@@ -12,6 +12,7 @@ import {
   h,
   layout,
   select,
+  shownOnce,
   table,
   textField,
 } from '../layout.ts';
@@ -49,10 +50,7 @@ async function apiKeysPage(
       'danger',
     ),
   ]);
-  const shown = issued
-    ? `<div class="issued" role="status"><p>The new key, shown this once: copy it now.</p>
-<p><code id="new-key">${h(issued)}</code> <button type="button" class="copy" data-copy="new-key" hidden>Copy</button></p></div>`
-    : '';
+  const shown = issued ? shownOnce('The new key', issued) : '';
   const posted = request.event.requestContext.http.method === 'POST' && !issued;
   const value = (name: string) => (posted ? (request.form[name] ?? '') : '');
   const body = `${shown}

@@ -21,6 +21,7 @@ import {
   h,
   layout,
   link,
+  shownOnce,
   table,
   textField,
 } from '../layout.ts';
@@ -57,10 +58,7 @@ async function webhooksPage(
     actionButton(viewer, `${base}/${webhook.webhookId}/test`, 'Send a test event'),
     actionButton(viewer, `${base}/${webhook.webhookId}/delete`, `Delete ${webhook.url}`, 'danger'),
   ]);
-  const shown = secret
-    ? `<div class="issued" role="status"><p>The webhook's signing secret, shown this once: copy it now.</p>
-<p><code id="new-key">${h(secret)}</code> <button type="button" class="copy" data-copy="new-key" hidden>Copy</button></p></div>`
-    : '';
+  const shown = secret ? shownOnce("The webhook's signing secret", secret) : '';
   const body = `${shown}
 <p>Each state of every call to ${h(client.name)}'s extensions is POSTed as JSON to these addresses, signed in the
 <code>CallNow-Signature</code> header (see the README, "Call events and webhooks").</p>
