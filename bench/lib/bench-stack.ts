@@ -41,6 +41,8 @@ export async function startBenchStack(simulatorTimeScale: number): Promise<Bench
     publicLimits: LOOSE_PUBLIC_LIMITS,
     // Always the built-in simulator and in-memory dynalite, whatever the shell has set.
     env: { ...process.env, AMI_HOST: '', DYNAMODB_ENDPOINT: '' },
+    // A function of its own in AWS: its DynamoDB calls are not the consumer's.
+    webhooks: false,
     instrumentAwsClient: (client) => {
       calls.attach(client);
       if (client instanceof SQSClient) sqsClient = client;

@@ -58,6 +58,11 @@ export interface LocalStackOptions {
   readonly instrumentAwsClient?: (client: DynamoDBClient | SQSClient) => void;
   /** Seconds before a failed webhook delivery's n-th retry (tests make it 0). @default 30 s doubling to an hour */
   readonly webhookRetryDelay?: (attempt: number) => number;
+  /**
+   * Whether this process also runs the webhooks function (in AWS it is a function of its own). The benchmark turns
+   * it off, so that the consumer's calls are counted alone. @default true
+   */
+  readonly webhooks?: boolean;
 }
 
 export interface LocalStack {
@@ -167,9 +172,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     // One poller each, so that a receiver here gets a call's events in the order they happened (SQS in AWS does
     // not promise it: receivers order by `at`).
-    for (const queueUrl of [sqsServer.webhookEventsQueueUrl, sqsServer.webhookDeliveriesQueueUrl]) {
-      const webhooksPump = startEventsPump({ sqs, queueUrl, handler: webhooksHandler, pollers: 1 });
-      stops.push(() => webhooksPump.stop());
+    if (options.webhooks ?? true) {
+      for (const queueUrl of [sqsServer.webhookEventsQueueUrl, sqsServer.webhookDeliveriesQueueUrl]) {
+        const webhooksPump = startEventsPump({ sqs, queueUrl, handler: webhooksHandler, pollers: 1 });
+        stops.push(() => webhooksPump.stop());
+      }
     }
 
     let simulator: AmiSimulator | undefined;
