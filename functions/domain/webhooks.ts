@@ -3,7 +3,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import * as z from '../../contracts/zod.ts';
 import type { Principal } from './access.ts';
-import type { CallStatusChanged } from './call-notifications.ts';
+import { type CallStatusChanged, CallStatusChangedSchema } from './call-notifications.ts';
 import { conflict, ManagementError, notFound } from './management-errors.ts';
 import type { ManagementStore } from './management-ports.ts';
 import { type IdSource, loadClient } from './owner-tree.ts';
@@ -55,11 +55,13 @@ export interface WebhookDeliveryQueue {
   enqueue(delivery: WebhookDelivery): Promise<void>;
 }
 
-export interface WebhookDelivery {
-  readonly clientId: string;
-  readonly webhookId: string;
-  readonly event: CallStatusChanged;
-}
+/** One event on its way to one webhook: a message of the deliveries queue. */
+export const WebhookDeliverySchema = z.object({
+  clientId: z.string(),
+  webhookId: z.string(),
+  event: CallStatusChangedSchema,
+});
+export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>;
 
 export interface WebhookPorts {
   readonly management: ManagementStore;

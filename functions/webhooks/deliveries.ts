@@ -3,7 +3,7 @@
 // comes back after 30 s, doubling to an hour (about a day in all); then the dead-letter queue and its alarm.
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from '../../contracts/zod.ts';
-import type { CallStatusChanged } from '../domain/call-notifications.ts';
+import { CallStatusChangedSchema } from '../domain/call-notifications.ts';
 import {
   EVENT_ID_HEADER,
   retryDelaySeconds,
@@ -11,6 +11,7 @@ import {
   signatureOf,
   type WebhookDelivery,
   type WebhookDeliveryQueue,
+  WebhookDeliverySchema,
   type WebhookStore,
   webhooksFor,
 } from '../domain/webhooks.ts';
@@ -34,10 +35,9 @@ export interface WebhookHandlerPorts {
   readonly retryDelay?: (attempt: number) => number;
 }
 
-// The messages are ours (the rule's EventBridge envelope, our own deliveries): checked for shape, not trusted more.
-const EventSchema = z.looseObject({ requestId: z.string(), eventId: z.string(), version: z.string() });
-const EnvelopeSchema = z.looseObject({ 'detail-type': z.string(), detail: EventSchema });
-const DeliverySchema = z.object({ clientId: z.string(), webhookId: z.string(), event: EventSchema });
+// The messages are ours (the rule's EventBridge envelope, our own deliveries), checked against the event's schema
+// all the same: a receiver gets only what docs/call-event.schema.json promises.
+const EnvelopeSchema = z.looseObject({ 'detail-type': z.string(), detail: CallStatusChangedSchema });
 
 export type WebhooksHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -66,7 +66,7 @@ async function handleRecord(ports: WebhookHandlerPorts, record: SQSRecord): Prom
   const body: unknown = JSON.parse(record.body);
   const envelope = EnvelopeSchema.safeParse(body);
   if (envelope.success) {
-    const callEvent = envelope.data.detail as unknown as CallStatusChanged;
+    const callEvent = envelope.data.detail;
     const targets = await webhooksFor(ports.webhooks, callEvent);
     await ports.queues.sendDeliveries(
       targets.map((webhook) => ({
@@ -77,12 +77,15 @@ async function handleRecord(ports: WebhookHandlerPorts, record: SQSRecord): Prom
     );
     return false;
   }
-  const delivery = DeliverySchema.safeParse(body);
+  const delivery = WebhookDeliverySchema.safeParse(body);
   if (!delivery.success) {
-    log.warn('unknown webhook message dropped', { messageId: record.messageId });
+    log.warn('webhook message not of a known shape; dropped', {
+      messageId: record.messageId,
+      problem: z.prettifyError(delivery.error),
+    });
     return false;
   }
-  return deliver(ports, record, delivery.data as unknown as WebhookDelivery);
+  return deliver(ports, record, delivery.data);
 }
 
 async function deliver(

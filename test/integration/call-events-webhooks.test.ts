@@ -6,6 +6,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../edge-connector/src/log.ts';
+import { CallStatusChangedSchema } from '../../functions/domain/call-notifications.ts';
 import { LOOSE_PUBLIC_LIMITS } from '../../infra/local/seed.ts';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.ts';
 
@@ -140,7 +141,7 @@ describe('call events and webhooks', () => {
     for (const item of demoReceiver.received.filter((entry) => entry.body.includes(requestId))) {
       expect(verified(demoSecret, item)).toBe(true);
       expect(verified('whsec_not-the-secret', item)).toBe(false);
-      const event = JSON.parse(item.body) as { eventId: string; visitor: Record<string, unknown> };
+      const event = CallStatusChangedSchema.parse(JSON.parse(item.body));
       expect(item.headers['callnow-event-id']).toBe(event.eventId);
       expect(event.visitor).toEqual({ number: '+1********00', numberMasked: true, name: 'Grace' });
     }
