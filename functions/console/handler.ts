@@ -8,6 +8,7 @@ import { DynamoManagementStore } from '../store/dynamo-management-store.ts';
 import { DynamoSessionStore } from '../store/dynamo-session-store.ts';
 import { DynamoWebhookStore } from '../store/dynamo-webhook-store.ts';
 import { deliverAtOnce } from '../webhooks/deliveries.ts';
+import { resolveHost } from '../webhooks/resolve-host.ts';
 import { createConsoleHandler } from './routes.ts';
 
 const documents = createDocumentClient();
@@ -27,5 +28,10 @@ export const handler = createConsoleHandler({
   newSecret: () => randomBytes(32).toString('base64url'),
   edge: loadEdgeOptions(process.env),
   // The test button delivers at once, without a queue: the console loads no SQS client.
-  webhooks: { store: webhooks, deliveries: deliverAtOnce({ webhooks, clock }), allowHttp: false },
+  webhooks: {
+    store: webhooks,
+    deliveries: deliverAtOnce({ webhooks, clock }),
+    allowHttp: false,
+    resolveHost,
+  },
 });

@@ -5,6 +5,7 @@ import type { IdSource } from '../domain/owner-tree.ts';
 import type { Clock } from '../domain/ports.ts';
 import type { PasswordHasher } from '../domain/server-settings.ts';
 import type { SessionStore } from '../domain/sessions.ts';
+import type { ResolveHost } from '../domain/webhook-addresses.ts';
 import type { WebhookDeliveryQueue, WebhookStore } from '../domain/webhooks.ts';
 import type { EdgeOptions } from '../http/edge.ts';
 
@@ -23,5 +24,6 @@ export interface ConsolePorts {
     readonly store: WebhookStore;
     readonly deliveries: WebhookDeliveryQueue;
     readonly allowHttp: boolean;
+    readonly resolveHost?: ResolveHost;
   };
 }

@@ -7,6 +7,7 @@ import { type CallStatusChanged, CallStatusChangedSchema } from './call-notifica
 import { conflict, ManagementError, notFound } from './management-errors.ts';
 import type { ManagementStore } from './management-ports.ts';
 import { type IdSource, loadClient } from './owner-tree.ts';
+import { type ResolveHost, webhookHostProblem } from './webhook-addresses.ts';
 
 export const MAX_WEBHOOKS_PER_CLIENT = 5;
 /** The attempts a webhook's delivery log keeps and shows. */
@@ -68,8 +69,13 @@ export interface WebhookPorts {
   readonly webhooks: WebhookStore;
   readonly deliveries: WebhookDeliveryQueue;
   readonly ids: IdSource;
-  /** `https` only in AWS; the local stack also takes `http` (deliveries to a receiver on loopback). */
+  /**
+   * The local stack: `http` too, and receivers on this machine or its network. Never in AWS, where only `https`
+   * URLs are taken and none that points inside the network.
+   */
   readonly allowHttp: boolean;
+  /** Resolves a new webhook's host name, to refuse one that points inside at once. @default addresses only */
+  readonly resolveHost?: ResolveHost;
 }
 
 /** The problem with a webhook URL as written, or undefined. Where it resolves to is checked at each delivery. */
@@ -98,7 +104,9 @@ export async function createWebhook(
   { url }: z.infer<typeof WebhookCreateSchema>,
 ): Promise<{ readonly webhook: WebhookView; readonly secret: string }> {
   const client = await loadClient(ports.management, principal, clientId);
-  const problem = webhookUrlProblem(url, ports.allowHttp);
+  const problem =
+    webhookUrlProblem(url, ports.allowHttp) ??
+    (ports.allowHttp ? undefined : await webhookHostProblem(new URL(url), ports.resolveHost));
   if (problem) throw new ManagementError('invalid', `url ${problem}`, 'url');
   if ((await ports.webhooks.listWebhooks(client.clientId)).length >= MAX_WEBHOOKS_PER_CLIENT) {
     throw conflict(`a client has at most ${MAX_WEBHOOKS_PER_CLIENT} webhooks; delete one first`);

@@ -9,6 +9,7 @@ import { DynamoManagementStore } from '../store/dynamo-management-store.ts';
 import { DynamoCallNowStore } from '../store/dynamo-store.ts';
 import { DynamoWebhookStore } from '../store/dynamo-webhook-store.ts';
 import { SqsCallRequestQueue } from '../store/sqs-queue.ts';
+import { resolveHost } from '../webhooks/resolve-host.ts';
 import { SqsWebhookQueues } from '../webhooks/sqs-queues.ts';
 import { createManagementHandler } from './routes.ts';
 
@@ -33,5 +34,6 @@ export const handler = createManagementHandler({
     store: new DynamoWebhookStore(documents, tableName),
     deliveries: new SqsWebhookQueues(sqs, requireEnv(process.env, FUNCTION_ENV.webhookDeliveriesQueueUrl)),
     allowHttp: false,
+    resolveHost,
   },
 });

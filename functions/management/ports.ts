@@ -2,6 +2,7 @@
 import type { CallApiPorts } from '../domain/call-api.ts';
 import type { IdSource } from '../domain/owner-tree.ts';
 import type { PasswordHasher } from '../domain/server-settings.ts';
+import type { ResolveHost } from '../domain/webhook-addresses.ts';
 import type { WebhookDeliveryQueue, WebhookStore } from '../domain/webhooks.ts';
 import type { EdgeOptions } from '../http/edge.ts';
 
@@ -16,5 +17,6 @@ export interface ManagementPorts extends CallApiPorts {
     readonly deliveries: WebhookDeliveryQueue;
     /** Only the local stack takes http URLs. */
     readonly allowHttp: boolean;
+    readonly resolveHost?: ResolveHost;
   };
 }

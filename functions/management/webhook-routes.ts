@@ -23,6 +23,7 @@ export function addWebhookRoutes(router: Router, ports: ManagementPorts): void {
     deliveries: webhooks.deliveries,
     ids: ports.ids,
     allowHttp: webhooks.allowHttp,
+    ...(webhooks.resolveHost ? { resolveHost: webhooks.resolveHost } : {}),
   };
   router
     .add('GET', 'clients/{id}/webhooks', async ({ principal, params: [clientId = ''] }) =>

@@ -4,52 +4,12 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { hostOf, isForbiddenAddress } from '../domain/webhook-addresses.ts';
 
 export const DELIVERY_TIMEOUT_MS = 5000;
 const MAX_ANSWER_BYTES = 1024;
-
-/** Loopback, private, link-local (the instance metadata service), shared, multicast and reserved ranges. */
-const FORBIDDEN = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  FORBIDDEN.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 127],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  FORBIDDEN.addSubnet(network, prefix, 'ipv6');
-}
-
-/** Whether a webhook may not connect to this address. IPv4 inside IPv6 (mapped, NAT64) is judged as IPv4. */
-export function isForbiddenAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return FORBIDDEN.check(address, 'ipv4');
-  if (family !== 6) return true;
-  const embedded = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (embedded) return FORBIDDEN.check(embedded, 'ipv4');
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (mapped) {
-    const value = (Number.parseInt(mapped[1] as string, 16) << 16) | Number.parseInt(mapped[2] as string, 16);
-    return FORBIDDEN.check([24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join('.'), 'ipv4');
-  }
-  return FORBIDDEN.check(address, 'ipv6');
-}
 
 export type PostOutcome =
   | { readonly kind: 'answered'; readonly statusCode: number; readonly durationMs: number }
@@ -81,7 +41,7 @@ export async function safePost(
   if (!secure && !(allowPrivateAddresses && target.protocol === 'http:')) {
     return { kind: 'refused', reason: 'only https URLs are delivered to' };
   }
-  const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
+  const host = hostOf(target);
   if (isIP(host) && !allowPrivateAddresses && isForbiddenAddress(host)) {
     return { kind: 'refused', reason: `${host} is a private or reserved address` };
   }

@@ -3,6 +3,7 @@ import type { SiteQueueMessage } from '../../contracts/messages.ts';
 import { randomId } from '../../functions/domain/credentials.ts';
 import { setAdminPassword } from '../../functions/domain/server-settings.ts';
 import { hashPassword, verifyPassword } from '../../functions/lib/passwords.ts';
+import type { ManagementPorts } from '../../functions/management/ports.ts';
 import { createManagementHandler } from '../../functions/management/routes.ts';
 import { createPublicHandler } from '../../functions/public/routes.ts';
 import {
@@ -83,6 +84,7 @@ export function managementApi(
   table: TestTable,
   clock: { now: () => Date } = { now: () => new Date() },
   storeOptions: DynamoManagementStoreOptions = { siteIds: ['hq'] },
+  more: Pick<ManagementPorts, 'webhooks'> = {},
 ) {
   const management = new DynamoManagementStore(table.documents, table.tableName, storeOptions);
   const store = new DynamoCallNowStore(table.documents, table.tableName);
@@ -97,6 +99,7 @@ export function managementApi(
     newRequestId: () => `req-${Date.now().toString(36)}-${++next}`,
     passwords,
     ids: { newId: randomId, newCallNowId: randomId, now: () => clock.now() },
+    ...more,
   };
   const handler = createManagementHandler(ports);
   const publicHandler = createPublicHandler(ports);

@@ -4,8 +4,9 @@ import type { LookupAddress } from 'node:dns';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isForbiddenAddress } from '../../functions/domain/webhook-addresses.ts';
 import { retryDelaySeconds, signatureOf, webhookUrlProblem } from '../../functions/domain/webhooks.ts';
-import { isForbiddenAddress, safePost } from '../../functions/webhooks/safe-post.ts';
+import { safePost } from '../../functions/webhooks/safe-post.ts';
 
 /** A resolver that answers these addresses for any name, as a hostile DNS zone would. */
 function resolvingTo(...addresses: string[]) {

@@ -37,6 +37,7 @@ function portsOf(request: ConsoleRequest): WebhookPorts {
     webhooks: webhooks.store,
     deliveries: webhooks.deliveries,
     allowHttp: webhooks.allowHttp,
+    ...(webhooks.resolveHost ? { resolveHost: webhooks.resolveHost } : {}),
   };
 }
 

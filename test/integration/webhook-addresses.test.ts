@@ -1,0 +1,141 @@
+// Webhooks as the management API makes and delivers them in AWS (https only, nothing inside the network), against
+// dynalite: a URL that points inside is refused as it is made, naming the problem, whether it names the address or
+// a host that resolves to it; and a host that resolved outside when the webhook was made but points inside at the
+// delivery (DNS rebinding) is never connected to.
+import type { LookupAddress } from 'node:dns';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallStatusChanged } from '../../functions/domain/call-notifications.ts';
+import type { ResolveHost } from '../../functions/domain/webhook-addresses.ts';
+import { DynamoWebhookStore } from '../../functions/store/dynamo-webhook-store.ts';
+import { attemptDelivery } from '../../functions/webhooks/deliveries.ts';
+import { startTestTable, type TestTable } from '../support/dynamodb.ts';
+import { managementApi, tree } from '../support/management.ts';
+
+/** A hostile DNS zone: each name resolves to the addresses given here, whatever they are. */
+const ZONE: Readonly<Record<string, readonly string[]>> = {
+  'crm.example.com': ['93.184.216.34'],
+  'metadata.example.net': ['169.254.169.254'],
+  'intranet.example.net': ['93.184.216.34', '10.0.0.1'],
+  'loopback.example.net': ['127.0.0.1'],
+  'ipv6-loopback.example.net': ['::1'],
+};
+
+const resolveHost: ResolveHost = async (hostname) => {
+  const addresses = ZONE[hostname];
+  if (addresses) return addresses;
+  if (hostname === 'dns-down.example.com') throw Object.assign(new Error('SERVFAIL'), { code: 'ESERVFAIL' });
+  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+};
+
+let table: TestTable;
+let api: ReturnType<typeof managementApi>;
+let clientId: string;
+const queued: unknown[] = [];
+
+beforeAll(async () => {
+  table = await startTestTable('dynalite');
+  api = managementApi(table, undefined, undefined, {
+    webhooks: {
+      store: new DynamoWebhookStore(table.documents, table.tableName),
+      deliveries: { enqueue: async (delivery) => void queued.push(delivery) },
+      allowHttp: false,
+      resolveHost,
+    },
+  });
+  await api.setPassword();
+  ({ clientId } = await tree(api));
+});
+afterAll(async () => table?.close());
+
+describe('a webhook URL, as it is made in AWS', () => {
+  it.each([
+    ['https://127.0.0.1/hook', 'points at 127.0.0.1, a private or reserved address'],
+    ['https://10.0.0.1/hook', 'points at 10.0.0.1, a private or reserved address'],
+    ['https://169.254.169.254/latest/meta-data/', 'points at 169.254.169.254, a private or reserved address'],
+    ['https://[::1]:8443/hook', 'points at ::1, a private or reserved address'],
+    ['https://[::ffff:a9fe:a9fe]/', 'points at ::ffff:a9fe:a9fe, a private or reserved address'],
+    ['https://2130706433/hook', 'points at 127.0.0.1, a private or reserved address'],
+    ['https://metadata.example.net/', 'resolves to 169.254.169.254, a private or reserved address'],
+    ['https://intranet.example.net/hook', 'resolves to 10.0.0.1, a private or reserved address'],
+    ['https://loopback.example.net/hook', 'resolves to 127.0.0.1, a private or reserved address'],
+    ['https://ipv6-loopback.example.net/hook', 'resolves to ::1, a private or reserved address'],
+    ['https://nowhere.example.com/hook', 'names nowhere.example.com, which has no address'],
+    ['http://crm.example.com/hook', 'url must be an https URL'],
+  ])('refuses %s with a 400 that says why', async (url, why) => {
+    const answer = await api.call('POST', `clients/${clientId}/webhooks`, { body: { url } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('invalid_request');
+    expect(answer.body.error.fields.url[0]).toContain(why);
+  });
+
+  it('takes a public host, and one whose DNS cannot answer just now (each delivery checks again)', async () => {
+    for (const url of ['https://crm.example.com/callnow', 'https://dns-down.example.com/callnow']) {
+      const answer = await api.call('POST', `clients/${clientId}/webhooks`, { body: { url } });
+      expect(answer.status, url).toBe(201);
+    }
+    const listed = await api.call('GET', `clients/${clientId}/webhooks`);
+    expect(listed.body.items.map((webhook: { url: string }) => webhook.url).sort()).toEqual([
+      'https://crm.example.com/callnow',
+      'https://dns-down.example.com/callnow',
+    ]);
+  });
+});
+
+describe('a delivery in AWS', () => {
+  let listener: Server;
+  let connections = 0;
+
+  beforeAll(async () => {
+    listener = createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+
+  it('never connects to a host that now resolves inside, and logs why', async () => {
+    const { port } = listener.address() as AddressInfo;
+    const made = await api.call('POST', `clients/${clientId}/webhooks`, {
+      body: { url: `https://crm.example.com:${port}/callnow` },
+    });
+    expect(made.status).toBe(201);
+    const webhookId: string = made.body.webhook.webhookId;
+    const webhooks = new DynamoWebhookStore(table.documents, table.tableName);
+    const rebound = ((_host: string, _options: unknown, callback: (e: null, a: LookupAddress[]) => void) =>
+      callback(null, [{ address: '127.0.0.1', family: 4 }])) as unknown as typeof import('node:dns').lookup;
+
+    const outcome = await attemptDelivery(
+      { webhooks, clock: { now: () => new Date() }, post: { lookup: rebound } },
+      { clientId, webhookId, event: testEvent(clientId) },
+    );
+
+    expect(outcome).toBe('dropped');
+    expect(connections).toBe(0);
+    const log = await api.call('GET', `clients/${clientId}/webhooks/${webhookId}/deliveries`);
+    expect(log.body.items).toEqual([
+      expect.objectContaining({
+        eventId: 'r-1:queued',
+        error: 'crm.example.com resolves to 127.0.0.1, a private or reserved address',
+      }),
+    ]);
+  });
+});
+
+function testEvent(clientId: string): CallStatusChanged {
+  return {
+    version: '1',
+    eventId: 'r-1:queued',
+    requestId: 'r-1',
+    callNowId: 'demo',
+    extensionId: 'e1',
+    siteId: 'hq',
+    clientId,
+    state: 'queued',
+    at: '2026-12-05T10:00:00.000Z',
+    createdAt: '2026-12-05T10:00:00.000Z',
+    visitor: { number: '+1********00', numberMasked: true },
+  };
+}
