@@ -27,6 +27,9 @@ const webhookKey = (clientId: string, webhookId: string) => ({
 });
 const attemptsPk = (webhookId: string) => `WEBHOOK#${webhookId}#ATTEMPTS`;
 
+/** Every partition this store uses, as IAM's `dynamodb:LeadingKeys` patterns: all the webhooks function may touch. */
+export const WEBHOOK_PARTITION_PATTERNS = [webhookKey('*', '').pk, attemptsPk('*')] as const;
+
 export class DynamoWebhookStore implements WebhookStore {
   constructor(
     private readonly documents: DynamoDBDocumentClient,

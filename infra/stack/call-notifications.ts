@@ -8,6 +8,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { CALL_EVENT_SOURCE, CALL_STATUS_CHANGED } from '../../functions/domain/call-notifications.ts';
 import { FUNCTION_ENV } from '../../functions/lib/config.ts';
+import { WEBHOOK_PARTITION_PATTERNS } from '../../functions/store/dynamo-webhook-store.ts';
 import {
   CALL_EVENT_BUS_NAME,
   WEBHOOK_DELIVERIES_QUEUE_NAME,
@@ -67,8 +68,18 @@ export class CallNotifications extends Construct {
         [FUNCTION_ENV.webhookDeliveriesQueueUrl]: this.webhookDeliveries.queue.queueUrl,
       },
     });
-    // It reads webhooks and writes their delivery log.
-    table.grantReadWriteData(this.webhooksFunction.role);
+    // It reads webhooks and writes their delivery log, and nothing else of the table: it is the one function that
+    // talks to servers on the internet that anyone may name.
+    this.webhooksFunction.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WebhookItemsOnly',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        resources: [table.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...WEBHOOK_PARTITION_PATTERNS] },
+        },
+      }),
+    );
     for (const queue of [this.webhookEvents.queue, this.webhookDeliveries.queue]) {
       this.webhooksFunction.function.addEventSource(
         new SqsEventSource(queue, { batchSize: 10, reportBatchItemFailures: true }),

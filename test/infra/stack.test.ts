@@ -572,8 +572,9 @@ describe('the functions', () => {
     ]);
   });
 
-  it('let every function use items of the table and its index, named without wildcards', () => {
+  it('let every function but the webhooks one use items of the table and its index, named without wildcards', () => {
     for (const callNowFunction of callNowFunctions()) {
+      if (callNowFunction === stack.notifications.webhooksFunction) continue;
       const dynamoStatements = statementsOf(cfn(callNowFunction.role.roleName)).filter((statement) =>
         asArray(statement.Action).some((action) => action.startsWith('dynamodb:')),
       );
@@ -591,6 +592,23 @@ describe('the functions', () => {
         ]),
       );
     }
+  });
+
+  it('let the webhooks function read webhooks and write their delivery log, and no other item of the table', () => {
+    const dynamoStatements = statementsOf(cfn(stack.notifications.webhooksFunction.role.roleName)).filter(
+      (statement) => asArray(statement.Action).some((action) => action.startsWith('dynamodb:')),
+    );
+    expect(dynamoStatements).toEqual([
+      {
+        Sid: 'WebhookItemsOnly',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        Resource: cfn(stack.table.table.tableArn),
+        Condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CLIENT#*#WEBHOOKS', 'WEBHOOK#*#ATTEMPTS'] },
+        },
+      },
+    ]);
   });
 
   it('run as roles without AWS managed policies', () => {
