@@ -19,6 +19,8 @@ export const WebhookSchema = z.object({
   webhookId: z.string(),
   clientId: z.string(),
   resellerId: z.string(),
+  /** Only the calls of this extension of the client; absent, all of them. */
+  extensionId: z.optional(z.string()),
   url: z.string(),
   /** The signing secret; shown to the user once, when the webhook is made. */
   secret: z.string(),
@@ -95,15 +97,27 @@ export function webhookUrlProblem(url: string, allowHttp: boolean): string | und
 
 export const WebhookCreateSchema = z.strictObject({
   url: z.string().check(z.minLength(1, 'url is required'), z.maxLength(4096)),
+  /** Only the calls of this extension of the client; absent, all of them. */
+  extensionId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 
 export async function createWebhook(
   ports: WebhookPorts,
   principal: Principal,
   clientId: string,
-  { url }: z.infer<typeof WebhookCreateSchema>,
+  { url, extensionId }: z.infer<typeof WebhookCreateSchema>,
 ): Promise<{ readonly webhook: WebhookView; readonly secret: string }> {
   const client = await loadClient(ports.management, principal, clientId);
+  if (extensionId !== undefined) {
+    const extension = await ports.management.getExtension(extensionId);
+    if (extension?.clientId !== client.clientId) {
+      throw new ManagementError(
+        'invalid',
+        `extensionId is not an extension of ${client.name}`,
+        'extensionId',
+      );
+    }
+  }
   const problem =
     webhookUrlProblem(url, ports.allowHttp) ??
     (ports.allowHttp ? undefined : await webhookHostProblem(new URL(url), ports.resolveHost));
@@ -115,6 +129,7 @@ export async function createWebhook(
     webhookId: ports.ids.newId(),
     clientId: client.clientId,
     resellerId: client.resellerId,
+    ...(extensionId === undefined ? {} : { extensionId }),
     url,
     secret: `whsec_${randomBytes(32).toString('base64url')}`,
     createdAt: ports.ids.now().toISOString(),
@@ -180,7 +195,7 @@ export async function sendTestEvent(
     eventId: `${requestId}:completed`,
     requestId,
     callNowId: 'test',
-    extensionId: 'test',
+    extensionId: webhook.extensionId ?? 'test',
     siteId: 'test',
     clientId: webhook.clientId,
     resellerId: webhook.resellerId,
@@ -194,10 +209,14 @@ export async function sendTestEvent(
   return event;
 }
 
-/** The webhooks an event goes to: those of the event's own client, and no other's. */
+/** The webhooks an event goes to: those of the event's own client, and no other's, for all its calls or this one's extension. */
 export async function webhooksFor(store: WebhookStore, event: CallStatusChanged): Promise<Webhook[]> {
   if (event.clientId === undefined) return [];
-  return (await store.listWebhooks(event.clientId)).filter((webhook) => webhook.clientId === event.clientId);
+  return (await store.listWebhooks(event.clientId)).filter(
+    (webhook) =>
+      webhook.clientId === event.clientId &&
+      (webhook.extensionId === undefined || webhook.extensionId === event.extensionId),
+  );
 }
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as the receiver checks it (README, "Webhooks"). */

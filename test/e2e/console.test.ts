@@ -247,7 +247,7 @@ describe.skipIf(skipBrowserTests)('the console in Chromium', () => {
     expect(await page.getByRole('row').filter({ hasText: '301' }).count()).toBeGreaterThan(0);
   });
 
-  it('the admin adds a webhook, copies its secret once, sends it a test event and reads its delivery', async () => {
+  it('the admin adds a webhook for one extension, copies its secret once, sends it a test event and reads its delivery', async () => {
     const received: string[] = [];
     const receiver = createServer((request, response) => {
       let body = '';
@@ -266,11 +266,13 @@ describe.skipIf(skipBrowserTests)('the console in Chromium', () => {
       await logIn(page, stack.admin.username, stack.admin.password, `/console/clients/${ids.clientId}`);
       await page.getByRole('link', { name: 'Webhooks' }).click();
       await page.getByLabel('Address').fill(url);
+      await page.getByLabel('Calls of').selectOption(ids.extensionId);
       await page.getByRole('button', { name: 'Add' }).click();
       const secret = (await page.locator('#new-key').textContent()) ?? '';
       expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
       await page.goto(`${stack.url}/console/clients/${ids.clientId}/webhooks`);
       expect(await page.textContent('main')).not.toContain(secret);
+      expect(await page.getByRole('row').filter({ hasText: url }).textContent()).toContain('301');
       await page.getByRole('link', { name: url }).click();
       await page.getByRole('button', { name: 'Send a test event' }).click();
       await page.getByRole('status').filter({ hasText: 'A test event was sent' }).waitFor();
@@ -280,6 +282,7 @@ describe.skipIf(skipBrowserTests)('the console in Chromium', () => {
         test: true,
         state: 'completed',
         clientId: ids.clientId,
+        extensionId: ids.extensionId,
       });
       screens.push(['webhooks', `/console/clients/${ids.clientId}/webhooks`, 'admin']);
       expect(problems).toEqual([]);

@@ -1,5 +1,6 @@
 // A client's webhooks: add one (its secret shown this once), see each one's last deliveries, send it a test event,
 // delete it. The same rules as /api/v1/clients/{id}/webhooks.
+import { listExtensions } from '../../domain/extensions.ts';
 import { loadClient } from '../../domain/owner-tree.ts';
 import {
   createWebhook,
@@ -21,6 +22,7 @@ import {
   h,
   layout,
   link,
+  select,
   shownOnce,
   table,
   textField,
@@ -53,21 +55,45 @@ async function webhooksPage(
   const clientId = request.params[0] ?? '';
   const client = await loadClient(request.ports.management, viewer.principal, clientId);
   const base = `/console/clients/${clientId}/webhooks`;
+  const { items: extensions } = await listExtensions(
+    request.ports.management,
+    viewer.principal,
+    { clientId },
+    { limit: 100 },
+  );
+  const extensionName = (extensionId: string | undefined) => {
+    if (extensionId === undefined) return 'All';
+    const extension = extensions.find((candidate) => candidate.extensionId === extensionId);
+    return extension ? `${extension.number} ${extension.ownerName}` : extensionId;
+  };
   const rows = (await listClientWebhooks(portsOf(request), viewer.principal, clientId)).map((webhook) => [
     link(`${base}/${webhook.webhookId}`, webhook.url),
+    h(extensionName(webhook.extensionId)),
     h(webhook.createdAt.slice(0, 10)),
     actionButton(viewer, `${base}/${webhook.webhookId}/test`, 'Send a test event'),
     actionButton(viewer, `${base}/${webhook.webhookId}/delete`, `Delete ${webhook.url}`, 'danger'),
   ]);
   const shown = secret ? shownOnce("The webhook's signing secret", secret) : '';
   const body = `${shown}
-<p>Each state of every call to ${h(client.name)}'s extensions is POSTed as JSON to these addresses, signed in the
+<p>Each state of every call to ${h(client.name)}'s extensions (or to one of them) is POSTed as JSON to these addresses, signed in the
 <code>CallNow-Signature</code> header (see the README, "Call events and webhooks").</p>
-${table('Webhooks', ['Address', 'Added', 'Test', 'Delete'], rows)}
+${table('Webhooks', ['Address', 'Calls of', 'Added', 'Test', 'Delete'], rows)}
 <h2>Add a webhook</h2>
 ${errorSummary(errors)}
 <form method="post" action="${h(base)}">${csrfField(viewer)}
 ${textField({ name: 'url', label: 'Address', value: secret ? '' : (request.form.url ?? ''), errors, hint: 'https://, on the public internet.', extra: ' required type="url" maxlength="2048"' })}
+${select({
+  name: 'extensionId',
+  label: 'Calls of',
+  value: secret ? '' : (request.form.extensionId ?? ''),
+  errors,
+  choices: [
+    ['', 'All its extensions'],
+    ...extensions.map(
+      ({ extensionId, number, ownerName }) => [extensionId, `${number} ${ownerName}`] as const,
+    ),
+  ],
+})}
 <button type="submit" class="primary">Add</button>
 </form>
 <p>${link(`/console/clients/${clientId}`, `Back to ${client.name}`)}</p>`;
@@ -100,7 +126,11 @@ export function addWebhookScreens(router: ConsoleRouter): void {
     .add('POST', '/clients/{id}/webhooks', (request) =>
       submitted(
         async () => {
-          const input = checked(WebhookCreateSchema, { url: request.form.url?.trim() ?? '' });
+          const extensionId = request.form.extensionId ?? '';
+          const input = checked(WebhookCreateSchema, {
+            url: request.form.url?.trim() ?? '',
+            ...(extensionId === '' ? {} : { extensionId }),
+          });
           const made = await createWebhook(
             portsOf(request),
             request.viewer.principal,

@@ -1,7 +1,7 @@
 // Webhooks as the management API makes and delivers them in AWS (https only, nothing inside the network), against
 // dynalite: a URL that points inside is refused as it is made, naming the problem, whether it names the address or
-// a host that resolves to it; and a host that resolved outside when the webhook was made but points inside at the
-// delivery (DNS rebinding) is never connected to.
+// a host that resolves to it; a host that resolved outside when the webhook was made but points inside at the
+// delivery (DNS rebinding) is never connected to; a webhook for one extension takes only the client's own.
 import type { LookupAddress } from 'node:dns';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
@@ -32,6 +32,7 @@ const resolveHost: ResolveHost = async (hostname) => {
 let table: TestTable;
 let api: ReturnType<typeof managementApi>;
 let clientId: string;
+let extensionId: string;
 const queued: unknown[] = [];
 
 beforeAll(async () => {
@@ -45,7 +46,7 @@ beforeAll(async () => {
     },
   });
   await api.setPassword();
-  ({ clientId } = await tree(api));
+  ({ clientId, extensionId } = await tree(api));
 });
 afterAll(async () => table?.close());
 
@@ -76,10 +77,28 @@ describe('a webhook URL, as it is made in AWS', () => {
       expect(answer.status, url).toBe(201);
     }
     const listed = await api.call('GET', `clients/${clientId}/webhooks`);
-    expect(listed.body.items.map((webhook: { url: string }) => webhook.url).sort()).toEqual([
-      'https://crm.example.com/callnow',
-      'https://dns-down.example.com/callnow',
-    ]);
+    expect(listed.body.items.map((webhook: { url: string }) => webhook.url)).toEqual(
+      expect.arrayContaining(['https://crm.example.com/callnow', 'https://dns-down.example.com/callnow']),
+    );
+  });
+});
+
+describe('a webhook for one extension', () => {
+  it("takes an extension of the client, and names the problem with another client's or an unknown one", async () => {
+    const other = await tree(api);
+    for (const foreign of [other.extensionId, 'no-such-extension']) {
+      const answer = await api.call('POST', `clients/${clientId}/webhooks`, {
+        body: { url: 'https://crm.example.com/one', extensionId: foreign },
+      });
+      expect(answer.status, foreign).toBe(400);
+      expect(answer.body.error.fields.extensionId[0]).toContain('is not an extension of');
+    }
+    const made = await api.call('POST', `clients/${clientId}/webhooks`, {
+      body: { url: 'https://crm.example.com/one', extensionId },
+    });
+    expect(made.status).toBe(201);
+    expect(made.body.webhook).toMatchObject({ clientId, extensionId, url: 'https://crm.example.com/one' });
+    expect(made.body.webhook.secret).toBeUndefined();
   });
 });
 
