@@ -48,7 +48,15 @@ export function createCallEventsHandler(
         log.info('call event', { type, outcome, ...subject });
         if (outcome === 'applied' && parsed.message.type === 'call.status') {
           recordStatusMetrics(parsed.message, request);
-          if (request) await announce(events, request);
+        }
+        // A message the bus did not take the event of comes back, finds its state already there (`repeated`) and
+        // announces it again: the event is published at least once. A receiver drops an eventId it has seen.
+        if (
+          (outcome === 'applied' || outcome === 'repeated') &&
+          request &&
+          !(await announce(events, request))
+        ) {
+          batchItemFailures.push({ itemIdentifier: record.messageId });
         }
       } catch (error) {
         log.error('call event not applied; will retry', {

@@ -4,7 +4,8 @@ import type { CallEvent } from '../../contracts/messages.ts';
 import type { CallRequest } from './model.ts';
 import type { CallEventsStore } from './ports.ts';
 
-export type CallEventOutcome = 'applied' | 'stale' | 'unknown';
+/** `repeated`: the request is already in the reported state (the message came again), so nothing changed. */
+export type CallEventOutcome = 'applied' | 'repeated' | 'stale' | 'unknown';
 
 /**
  * Applies one event. Duplicates and late arrivals (SQS is at-least-once and unordered) change nothing. What the
@@ -23,7 +24,10 @@ export async function applyCallEvent(
   const advance = await store.advanceCallRequest(
     reason === undefined ? { requestId, status, at } : { requestId, status, reason, at },
   );
-  if (advance.outcome !== 'applied') return advance;
+  if (advance.outcome === 'stale' && advance.request?.status === status) {
+    return { outcome: 'repeated', request: advance.request };
+  }
+  if (advance.outcome !== 'applied') return { outcome: advance.outcome };
   // A call that ended lets go of its number now, so the next call to it takes the hold in one write.
   if (TERMINAL_STATES.has(status) && advance.request) {
     await store.releaseDestination(advance.request.visitorPhone, requestId);

@@ -44,9 +44,12 @@ export const CallStatusChangedSchema = z.object({
 });
 export type CallStatusChanged = z.infer<typeof CallStatusChangedSchema>;
 
-/** Publishes each event; never throws (a lost event is logged and counted, the call goes on). */
+/**
+ * Publishes each event; never throws (a lost event is logged and counted, the call goes on). Answers whether the
+ * bus took it, so that a caller that can come back (the events consumer) tries again.
+ */
 export interface CallEventsPublisher {
-  publish(event: CallStatusChanged): Promise<void>;
+  publish(event: CallStatusChanged): Promise<boolean>;
 }
 
 /** The event of the state the request is in now. */
@@ -73,10 +76,13 @@ export function callStatusChanged(request: CallRequest): CallStatusChanged {
   };
 }
 
-/** Publishes the request's current state, where there is a publisher (the tests and old callers have none). */
+/**
+ * Publishes the request's current state, where there is a publisher (the tests and old callers have none); false
+ * only when the bus did not take it.
+ */
 export async function announce(
   publisher: CallEventsPublisher | undefined,
   request: CallRequest,
-): Promise<void> {
-  await publisher?.publish(callStatusChanged(request));
+): Promise<boolean> {
+  return (await publisher?.publish(callStatusChanged(request))) ?? true;
 }

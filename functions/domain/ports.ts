@@ -99,7 +99,9 @@ export interface CallRequestChange {
 export type CallRequestAdvance =
   /** `request` is the request after the write; undefined only if the stored item no longer reads as a request. */
   | { readonly outcome: 'applied'; readonly request: CallRequest | undefined }
-  | { readonly outcome: 'stale' | 'unknown' };
+  /** `request` is the request as it stands, where the store could read it. */
+  | { readonly outcome: 'stale'; readonly request?: CallRequest | undefined }
+  | { readonly outcome: 'unknown' };
 
 export interface CallRequestQueue {
   /** Sends to the call-requests queue of the message's site. */

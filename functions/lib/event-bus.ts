@@ -43,9 +43,11 @@ export function eventBridgePublisher(busName: string, client?: EventBridgeClient
           const entry = result.Entries?.[0];
           throw new Error(`${entry?.ErrorCode ?? 'PutEvents failed'}: ${entry?.ErrorMessage ?? ''}`);
         }
+        return true;
       } catch (error) {
         metrics.callEventNotPublished();
         log.error('call event not published', { eventId: event.eventId, ...describeError(error) });
+        return false;
       }
     },
   };

@@ -120,7 +120,9 @@ export class CallRequestItems {
         : await this.documents.send(
             new GetCommand({ TableName: this.tableName, Key: keys.callRequest(requestId) }),
           );
-      return { outcome: Item ? 'stale' : 'unknown' };
+      return Item
+        ? { outcome: 'stale', request: CallRequestSchema.safeParse(Item).data }
+        : { outcome: 'unknown' };
     }
   }
 }

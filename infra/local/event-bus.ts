@@ -20,7 +20,7 @@ export class LocalEventBus implements CallEventsPublisher {
     private readonly webhookEventsQueueUrl: string,
   ) {}
 
-  async publish(event: CallStatusChanged): Promise<void> {
+  async publish(event: CallStatusChanged): Promise<boolean> {
     this.events.push(event);
     if (this.events.length > KEPT_EVENTS) this.events.shift();
     const envelope = {
@@ -46,5 +46,7 @@ export class LocalEventBus implements CallEventsPublisher {
         JSON.stringify({ level: 'error', msg: 'local event bus: rule target failed', error: String(error) }),
       );
     }
+    // On the bus it is, whatever became of the rule's target (EventBridge retries a target on its own).
+    return true;
   }
 }

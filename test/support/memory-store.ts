@@ -57,7 +57,7 @@ export class MemoryStore implements CallNowStore {
   }: CallRequestChange): Promise<CallRequestAdvance> {
     const request = this.requests.get(requestId);
     if (!request) return { outcome: 'unknown' };
-    if (STATE_RANK[status] <= STATE_RANK[request.status]) return { outcome: 'stale' };
+    if (STATE_RANK[status] <= STATE_RANK[request.status]) return { outcome: 'stale', request };
     const statusTimes = { ...request.statusTimes, [status]: at };
     const advanced = { ...request, status, ...(reason ? { reason } : {}), statusTimes };
     this.requests.set(requestId, advanced);
