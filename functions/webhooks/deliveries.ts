@@ -44,20 +44,26 @@ export type WebhooksHandler = (event: SQSEvent, context: Context) => Promise<SQS
 export function createWebhooksHandler(ports: WebhookHandlerPorts): WebhooksHandler {
   return async (event, context) => {
     setLogContext(context.awsRequestId);
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
-      try {
-        const retry = await handleRecord(ports, record);
-        if (retry) batchItemFailures.push({ itemIdentifier: record.messageId });
-      } catch (error) {
-        log.error('webhook message not handled; will retry', {
-          messageId: record.messageId,
-          ...describeError(error),
-        });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-      }
-    }
-    return { batchItemFailures };
+    // All at once: ten deliveries to slow receivers one after another (5 s each) would outlast the function's
+    // timeout, and the whole batch, the delivered ones too, would come back.
+    const retries = await Promise.all(
+      event.Records.map(async (record) => {
+        try {
+          return await handleRecord(ports, record);
+        } catch (error) {
+          log.error('webhook message not handled; will retry', {
+            messageId: record.messageId,
+            ...describeError(error),
+          });
+          return true;
+        }
+      }),
+    );
+    return {
+      batchItemFailures: event.Records.filter((_, index) => retries[index]).map((record) => ({
+        itemIdentifier: record.messageId,
+      })),
+    };
   };
 }
 

@@ -1,6 +1,6 @@
 // The webhooks function's fan-out: an event from the bus becomes one delivery for each webhook that wants it, those
 // of the event's own client (for all its extensions, or this call's one) and never another tenant's; an event that
-// does not fit the published schema goes nowhere.
+// does not fit the published schema goes nowhere. A batch's deliveries go out together, not one after another.
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { CallStatusChanged } from '../../functions/domain/call-notifications.ts';
@@ -137,6 +137,38 @@ describe('the fan-out of a call event', () => {
       fromTheBus('m2', { ...callEvent('acme', 'e1'), version: '2' }),
     );
     expect(queued).toEqual([]);
+    expect(answer.batchItemFailures).toEqual([]);
+  });
+});
+
+describe('a batch of deliveries', () => {
+  it('is worked on all at once, so that slow receivers cannot add up past the timeout', async () => {
+    const records = Array.from({ length: 10 }, (_, index) => ({
+      ...fromTheBus(`d${index}`, {}),
+      body: JSON.stringify({ clientId: 'acme', webhookId: `gone-${index}`, event: callEvent('acme', 'e1') }),
+    }));
+    // Each delivery's first step waits until all ten have started: one after another, none would ever finish.
+    let started = 0;
+    let allStarted: () => void = () => {};
+    const everyoneIn = new Promise<void>((resolve) => {
+      allStarted = resolve;
+    });
+    const store = new FakeWebhookStore();
+    store.getWebhook = async () => {
+      started += 1;
+      if (started === records.length) allStarted();
+      await everyoneIn;
+      return undefined;
+    };
+    const handler = createWebhooksHandler({
+      webhooks: store,
+      queues: { sendDeliveries: async () => {}, retryAfter: async () => {} },
+      clock: { now: () => new Date() },
+    });
+
+    const answer = await handler({ Records: records }, lambdaContext);
+
+    expect(started).toBe(10);
     expect(answer.batchItemFailures).toEqual([]);
   });
 });
