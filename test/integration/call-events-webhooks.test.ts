@@ -179,6 +179,29 @@ describe('call events and webhooks', () => {
     ]);
   });
 
+  it("carry the visitor's whole number once the client opts in, for the calls made after", async () => {
+    expect((await api('PATCH', 'clients/demo-client', { fullNumbersInEvents: true })).status).toBe(200);
+    try {
+      const response = await fetch(`${stack.demoUrl}/requests`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phoneNumber: '+1 202 555 0102', callerName: 'Ada' }),
+      });
+      const { requestId } = (await response.json()) as { requestId: string };
+      const ofThisCall = () =>
+        demoReceiver.received
+          .map((item) => CallStatusChangedSchema.parse(JSON.parse(item.body)))
+          .filter((event) => event.requestId === requestId);
+      await until(() => ofThisCall().some((event) => event.state === 'failed'));
+      expect(ofThisCall().at(-1)).toMatchObject({ state: 'failed', reason: 'visitor_busy' });
+      for (const event of ofThisCall()) {
+        expect(event.visitor).toEqual({ number: '+12025550102', numberMasked: false, name: 'Ada' });
+      }
+    } finally {
+      await api('PATCH', 'clients/demo-client', { fullNumbersInEvents: false });
+    }
+  });
+
   it("refuse a URL that is not https or http, and show a tenant's webhooks to no other tenant", async () => {
     const bad = await api('POST', 'clients/demo-client/webhooks', { url: 'ftp://example.com/hook' });
     expect(bad.status).toBe(400);
