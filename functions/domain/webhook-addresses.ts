@@ -68,7 +68,7 @@ export async function webhookHostProblem(url: URL, resolveHost?: ResolveHost): P
   try {
     addresses = await resolveHost(host);
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
+    const code = (error as { code?: unknown } | null)?.code;
     return code === 'ENOTFOUND' || code === 'ENODATA' ? `names ${host}, which has no address` : undefined;
   }
   const forbidden = addresses.find(isForbiddenAddress);

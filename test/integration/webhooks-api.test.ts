@@ -10,6 +10,7 @@ import type { CallStatusChanged } from '../../functions/domain/call-notification
 import type { ResolveHost } from '../../functions/domain/webhook-addresses.ts';
 import { DynamoWebhookStore } from '../../functions/store/dynamo-webhook-store.ts';
 import { attemptDelivery } from '../../functions/webhooks/deliveries.ts';
+import { jsonWith, loadCorpus } from '../support/bad-input.ts';
 import { startTestTable, type TestTable } from '../support/dynamodb.ts';
 import { managementApi, tree } from '../support/management.ts';
 
@@ -46,6 +47,10 @@ beforeAll(async () => {
     },
   });
   await api.setPassword();
+  // The corpus below sends hundreds of requests as the admin: the per-user limit must not answer them first.
+  const { adminPasswordSet: _, ...settings } = (await api.call('GET', 'server/call-api')).body;
+  const raised = { ...settings, requestLimit: { requests: 5000, windowSeconds: 60 } };
+  expect((await api.call('PUT', 'server/call-api', { body: raised })).status).toBe(200);
   ({ clientId, extensionId } = await tree(api));
 });
 afterAll(async () => table?.close());
@@ -81,6 +86,33 @@ describe('a webhook URL, as it is made in AWS', () => {
       expect.arrayContaining(['https://crm.example.com/callnow', 'https://dns-down.example.com/callnow']),
     );
   });
+});
+
+describe('the bad-input corpus in a new webhook', () => {
+  const { values } = loadCorpus(new URL('../fixtures/bad-input-corpus.json', import.meta.url));
+
+  it.each(['url', 'extensionId'])(
+    'answers every hostile %s with a 4xx naming it, and makes no webhook',
+    async (field) => {
+      const before = (await api.call('GET', `clients/${clientId}/webhooks`)).body.items.length;
+      const template = { url: 'https://crm.example.com/corpus', extensionId };
+      const wrong: string[] = [];
+      for (const value of values) {
+        const body = jsonWith(template, [field], value).toString('utf8');
+        const answer = await api.call('POST', `clients/${clientId}/webhooks`, { body });
+        // A body that is not JSON at all (bytes that are not UTF-8) cannot name a field of it.
+        const named =
+          answer.status !== 400 ||
+          answer.body.error.code === 'invalid_json' ||
+          JSON.stringify(answer.body.error).includes(field);
+        if (answer.status < 400 || answer.status >= 500 || answer.status === 429 || !named) {
+          wrong.push(`${value.label}: ${answer.status} ${JSON.stringify(answer.body)}`);
+        }
+      }
+      expect(wrong).toEqual([]);
+      expect((await api.call('GET', `clients/${clientId}/webhooks`)).body.items).toHaveLength(before);
+    },
+  );
 });
 
 describe('a webhook for one extension', () => {
