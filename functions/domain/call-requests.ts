@@ -236,6 +236,7 @@ export function newCallRequest(
     requestId,
     callNowId: extension.callNow.callNowId,
     extensionId: extension.extensionId,
+    extensionNumber: extension.number,
     siteId: extension.siteId,
     clientId: client.clientId,
     resellerId: client.resellerId,

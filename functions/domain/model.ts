@@ -209,6 +209,8 @@ export const CallRequestSchema = z.object({
   requestId: z.string(),
   callNowId: z.string(),
   extensionId: z.string(),
+  /** The extension's number on its site when the request was made, for the call events (absent on older requests). */
+  extensionNumber: z.optional(z.string()),
   siteId: z.string(),
   /** The owners, for the call events (absent on requests made before them). */
   clientId: z.optional(z.string()),

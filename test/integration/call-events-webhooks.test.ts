@@ -144,6 +144,7 @@ describe('call events and webhooks', () => {
       const event = CallStatusChangedSchema.parse(JSON.parse(item.body));
       expect(item.headers['callnow-event-id']).toBe(event.eventId);
       expect(event.visitor).toEqual({ number: '+1********00', numberMasked: true, name: 'Grace' });
+      expect(event).toMatchObject({ callNowId: 'demo', extensionNumber: '101', clientId: 'demo-client' });
     }
     expect(stack.events.events.filter((event) => event.requestId === requestId)).toHaveLength(6);
     expect(otherReceiver.received).toEqual([]);
