@@ -265,17 +265,19 @@ export async function sendCall(
     await queue.send(toCallRequested(request, target));
   } catch (error) {
     const at = clock.now().toISOString();
-    await store.revealCallRequest(requestId, { requestId, status: 'failed', reason: 'pbx_unavailable', at });
-    await announce(events, {
-      ...request,
-      status: 'failed',
-      reason: 'pbx_unavailable',
-      statusTimes: { ...request.statusTimes, failed: at },
-    });
+    // The event waits for nothing the write decides, so it costs the visitor no round trip of its own.
+    await Promise.all([
+      store.revealCallRequest(requestId, { requestId, status: 'failed', reason: 'pbx_unavailable', at }),
+      announce(events, {
+        ...request,
+        status: 'failed',
+        reason: 'pbx_unavailable',
+        statusTimes: { ...request.statusTimes, failed: at },
+      }),
+    ]);
     return { kind: 'pbx_unreachable', requestId, cause: error };
   }
-  await store.revealCallRequest(requestId);
-  await announce(events, request);
+  await Promise.all([store.revealCallRequest(requestId), announce(events, request)]);
   return { kind: 'accepted', request };
 }
 

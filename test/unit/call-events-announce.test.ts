@@ -1,10 +1,13 @@
 // The events consumer announces each state a request reaches, after the write that moved it; a message whose event
-// the bus did not take comes back and announces it again, so every reached state is published at least once.
+// the bus did not take comes back and announces it again, so every reached state is published at least once. The
+// cloud announces the states it decides itself: queued once the request is sent, failed when it cannot be.
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { createCallEventsHandler } from '../../functions/call-events/consumer.ts';
 import type { CallEventsPublisher, CallStatusChanged } from '../../functions/domain/call-notifications.ts';
+import { newCallRequest, sendCall } from '../../functions/domain/call-requests.ts';
 import { lambdaContext } from '../support/api-events.ts';
+import { callableTarget } from '../support/fixtures.ts';
 import { MemoryStore } from '../support/memory-store.ts';
 
 const createdAt = '2026-12-05T10:00:00.000Z';
@@ -123,5 +126,54 @@ describe('the events consumer, announcing', () => {
     await run(record('m1', 'connected', 4));
     await run(record('m1-again', 'connected', 4));
     expect(bus.taken.map((event) => event.eventId)).toEqual(['req-1:connected', 'req-1:connected']);
+  });
+});
+
+describe('the cloud, announcing', () => {
+  async function sent(queueWorks: boolean) {
+    const store = new MemoryStore();
+    const bus = new FakeBus();
+    const target = callableTarget();
+    const request = newCallRequest(
+      target,
+      { phone: '+12025550100', name: 'Ada' },
+      'req-9',
+      new Date(createdAt),
+    );
+    await store.createCallRequest(request, 30);
+    const queue = {
+      send: async () => {
+        if (!queueWorks) throw new Error('SQS is down');
+      },
+    };
+    const clock = { now: () => new Date(at(2)) };
+    const result = await sendCall(target, request, { store, queue, clock, events: bus });
+    return { result, bus, store };
+  }
+
+  it('announces queued once the request is on its way to the PBX, naming the extension and its owners', async () => {
+    const { result, bus } = await sent(true);
+    expect(result.kind).toBe('accepted');
+    expect(bus.taken).toEqual([
+      expect.objectContaining({
+        eventId: 'req-9:queued',
+        state: 'queued',
+        at: createdAt,
+        extensionId: 'e101',
+        extensionNumber: '101',
+        clientId: 'c1',
+        resellerId: 'r1',
+        visitor: { number: '+1********00', numberMasked: true, name: 'Ada' },
+      }),
+    ]);
+  });
+
+  it('announces failed with pbx_unavailable, and never queued, when the request cannot be sent', async () => {
+    const { result, bus, store } = await sent(false);
+    expect(result.kind).toBe('pbx_unreachable');
+    expect(bus.taken.map(({ eventId, reason, at }) => ({ eventId, reason, at }))).toEqual([
+      { eventId: 'req-9:failed', reason: 'pbx_unavailable', at: at(2) },
+    ]);
+    expect(store.requests.get('req-9')).toMatchObject({ status: 'failed', reason: 'pbx_unavailable' });
   });
 });
