@@ -10,39 +10,43 @@ export const CALL_STATUS_CHANGED = 'CallNow Call Status Changed';
 export const CALL_EVENT_VERSION = '1';
 
 /** The `detail` of version 1, as published and as webhooks receive it; docs/call-event.schema.json is made from it. */
-export const CallStatusChangedSchema = z.object({
-  version: z
-    .literal(CALL_EVENT_VERSION)
-    .check(z.describe('The version of this shape; fields are only ever added within one')),
-  eventId: z
-    .string()
-    .check(
-      z.describe(
-        '`<requestId>:<state>`: a request reaches each state once, so every delivery of this event has this id',
-      ),
-    ),
-  requestId: z
-    .string()
-    .check(z.describe('The call request, as the page and GET /api/v1/calls/{requestId} know it')),
-  callNowId: z.string().check(z.describe('The CallNow ID of the page the visitor used')),
-  extensionId: z.string().check(z.describe('The extension that was rung')),
-  extensionNumber: z.optional(z.string().check(z.describe("The extension's number on its site, e.g. 101"))),
-  siteId: z.string().check(z.describe('The PBX site of the extension')),
-  clientId: z.optional(z.string().check(z.describe('The client that owns the extension'))),
-  resellerId: z.optional(z.string().check(z.describe("The client's reseller"))),
-  state: z.enum(CALL_STATES).check(z.describe('The state the request has just reached')),
-  reason: z.optional(z.enum(FAILURE_REASONS).check(z.describe('Why it failed; with state `failed` only'))),
-  at: z.iso.datetime().check(z.describe('When the request reached this state')),
-  createdAt: z.iso.datetime().check(z.describe('When the visitor pressed Call')),
-  visitor: z.object({
-    number: z
+export const CallStatusChangedSchema = z.onFirstUse(() =>
+  z.object({
+    version: z
+      .literal(CALL_EVENT_VERSION)
+      .check(z.describe('The version of this shape; fields are only ever added within one')),
+    eventId: z
       .string()
-      .check(z.describe('E.164; masked (`+1********00`) unless the client set fullNumbersInEvents')),
-    numberMasked: z.boolean(),
-    name: z.optional(z.string().check(z.describe('The name the visitor typed, where the page asks for one'))),
+      .check(
+        z.describe(
+          '`<requestId>:<state>`: a request reaches each state once, so every delivery of this event has this id',
+        ),
+      ),
+    requestId: z
+      .string()
+      .check(z.describe('The call request, as the page and GET /api/v1/calls/{requestId} know it')),
+    callNowId: z.string().check(z.describe('The CallNow ID of the page the visitor used')),
+    extensionId: z.string().check(z.describe('The extension that was rung')),
+    extensionNumber: z.optional(z.string().check(z.describe("The extension's number on its site, e.g. 101"))),
+    siteId: z.string().check(z.describe('The PBX site of the extension')),
+    clientId: z.optional(z.string().check(z.describe('The client that owns the extension'))),
+    resellerId: z.optional(z.string().check(z.describe("The client's reseller"))),
+    state: z.enum(CALL_STATES).check(z.describe('The state the request has just reached')),
+    reason: z.optional(z.enum(FAILURE_REASONS).check(z.describe('Why it failed; with state `failed` only'))),
+    at: z.iso.datetime().check(z.describe('When the request reached this state')),
+    createdAt: z.iso.datetime().check(z.describe('When the visitor pressed Call')),
+    visitor: z.object({
+      number: z
+        .string()
+        .check(z.describe('E.164; masked (`+1********00`) unless the client set fullNumbersInEvents')),
+      numberMasked: z.boolean(),
+      name: z.optional(
+        z.string().check(z.describe('The name the visitor typed, where the page asks for one')),
+      ),
+    }),
+    test: z.optional(z.literal(true).check(z.describe('Present on a "send a test event" only'))),
   }),
-  test: z.optional(z.literal(true).check(z.describe('Present on a "send a test event" only'))),
-});
+);
 export type CallStatusChanged = z.infer<typeof CallStatusChangedSchema>;
 
 /**

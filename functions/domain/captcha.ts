@@ -14,14 +14,16 @@ export const CAPTCHA_ALPHABET = 'acdefhjkmnprtwxy34678';
 
 const CHALLENGE_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
-export const CaptchaChallengeSchema = z.object({
-  challengeId: z.string(),
-  callNowId: z.string(),
-  /** The accepted answers, normalised (see normaliseCaptchaAnswer). */
-  answers: z.array(z.string()),
-  /** Refused after this instant. */
-  expiresAt: z.string(),
-});
+export const CaptchaChallengeSchema = z.onFirstUse(() =>
+  z.object({
+    challengeId: z.string(),
+    callNowId: z.string(),
+    /** The accepted answers, normalised (see normaliseCaptchaAnswer). */
+    answers: z.array(z.string()),
+    /** Refused after this instant. */
+    expiresAt: z.string(),
+  }),
+);
 export type CaptchaChallenge = z.infer<typeof CaptchaChallengeSchema>;
 
 /** What the page shows: the picture's characters, and the two numbers of the question "what is {left} plus {right}?". */

@@ -20,13 +20,17 @@ export const NUMBER_TYPES = [
 ] as const satisfies readonly PhoneNumberType[];
 export type NumberType = (typeof NUMBER_TYPES)[number];
 
-const E164_PREFIX = z.string().check(z.regex(/^\+\d{1,15}$/, "must be '+' and 1 to 15 digits"));
-const COUNTRY = z
-  .string()
-  .check(
-    z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as US'),
-    z.refine(isKnownCountry, 'is not a country with a numbering plan'),
-  );
+const E164_PREFIX = z.onFirstUse(() =>
+  z.string().check(z.regex(/^\+\d{1,15}$/, "must be '+' and 1 to 15 digits")),
+);
+const COUNTRY = z.onFirstUse(() =>
+  z
+    .string()
+    .check(
+      z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as US'),
+      z.refine(isKnownCountry, 'is not a country with a numbering plan'),
+    ),
+);
 
 /** The policy's fields, for schemas that build on them (the management API's strict input). */
 export const destinationPolicyFields = {
@@ -34,39 +38,45 @@ export const destinationPolicyFields = {
    * The countries whose numbers may be called, by libphonenumber's region of the number (ISO 3166-1 alpha-2,
    * e.g. ['US', 'CA', 'GB']): +1 876 is Jamaica, not the US. Empty: only the server's default country.
    */
-  allowedCountries: z._default(z.array(COUNTRY).check(z.maxLength(300)), []),
+  allowedCountries: z.onFirstUse(() => z._default(z.array(COUNTRY).check(z.maxLength(300)), [])),
   /** E.164 prefixes with '+', e.g. '+1900'. */
-  blockedPrefixes: z._default(z.array(E164_PREFIX).check(z.maxLength(200)), []),
+  blockedPrefixes: z.onFirstUse(() => z._default(z.array(E164_PREFIX).check(z.maxLength(200)), [])),
   /** E.164 prefixes allowed even when a blocked prefix or the countries would refuse them (not a refused type). */
-  allowedPrefixes: z._default(z.array(E164_PREFIX).check(z.maxLength(200)), []),
+  allowedPrefixes: z.onFirstUse(() => z._default(z.array(E164_PREFIX).check(z.maxLength(200)), [])),
   /** Number types refused whatever the country or prefix. */
-  refusedNumberTypes: z._default(z.array(z.enum(NUMBER_TYPES)).check(z.maxLength(NUMBER_TYPES.length)), [
-    'PREMIUM_RATE',
-    'SHARED_COST',
-    'PERSONAL_NUMBER',
-    'PAGER',
-    'UAN',
-    'VOICEMAIL',
-  ]),
+  refusedNumberTypes: z.onFirstUse(() =>
+    z._default(z.array(z.enum(NUMBER_TYPES)).check(z.maxLength(NUMBER_TYPES.length)), [
+      'PREMIUM_RATE',
+      'SHARED_COST',
+      'PERSONAL_NUMBER',
+      'PAGER',
+      'UAN',
+      'VOICEMAIL',
+    ]),
+  ),
 };
 
 /**
  * Replaced by `allowedCountries`, and read for one more release: a calling code lets in every country that shares
  * it (+1 is 25 of them, +44 four), so it is read as exactly those countries, which the answer then names.
  */
-export const LegacyCallingCodesSchema = z.optional(
-  z
-    .array(z.string().check(z.regex(/^\d{1,3}$/, "must be 1 to 3 digits without '+'")))
-    .check(z.maxLength(300)),
+export const LegacyCallingCodesSchema = z.onFirstUse(() =>
+  z.optional(
+    z
+      .array(z.string().check(z.regex(/^\d{1,3}$/, "must be 1 to 3 digits without '+'")))
+      .check(z.maxLength(300)),
+  ),
 );
 
-const PolicySchema = z.object(destinationPolicyFields);
+const PolicySchema = z.onFirstUse(() => z.object(destinationPolicyFields));
 export type DestinationPolicy = z.infer<typeof PolicySchema>;
 
 /** A stored policy; one stored before `allowedCountries` is read through upgradeDestinationPolicy. */
-export const DestinationPolicySchema = z.pipe(
-  z.object({ ...destinationPolicyFields, allowedCallingCodes: LegacyCallingCodesSchema }),
-  z.transform((policy): DestinationPolicy => upgradeDestinationPolicy(policy).policy),
+export const DestinationPolicySchema = z.onFirstUse(() =>
+  z.pipe(
+    z.object({ ...destinationPolicyFields, allowedCallingCodes: LegacyCallingCodesSchema }),
+    z.transform((policy): DestinationPolicy => upgradeDestinationPolicy(policy).policy),
+  ),
 );
 
 /** Which rule refused a number: for logs and metrics only, never for the visitor. */

@@ -15,32 +15,36 @@ export const DELIVERY_LOG_LENGTH = 50;
 export const SIGNATURE_HEADER = 'callnow-signature';
 export const EVENT_ID_HEADER = 'callnow-event-id';
 
-export const WebhookSchema = z.object({
-  webhookId: z.string(),
-  clientId: z.string(),
-  resellerId: z.string(),
-  /** Only the calls of this extension of the client; absent, all of them. */
-  extensionId: z.optional(z.string()),
-  url: z.string(),
-  /** The signing secret; shown to the user once, when the webhook is made. */
-  secret: z.string(),
-  createdAt: z.string(),
-});
+export const WebhookSchema = z.onFirstUse(() =>
+  z.object({
+    webhookId: z.string(),
+    clientId: z.string(),
+    resellerId: z.string(),
+    /** Only the calls of this extension of the client; absent, all of them. */
+    extensionId: z.optional(z.string()),
+    url: z.string(),
+    /** The signing secret; shown to the user once, when the webhook is made. */
+    secret: z.string(),
+    createdAt: z.string(),
+  }),
+);
 export type Webhook = z.infer<typeof WebhookSchema>;
 
 /** What the API and the console show of a webhook: everything but its secret. */
 export type WebhookView = Omit<Webhook, 'secret'>;
 export const viewOf = ({ secret: _secret, ...view }: Webhook): WebhookView => view;
 
-export const DeliveryAttemptSchema = z.object({
-  at: z.string(),
-  eventId: z.string(),
-  /** The receiver's HTTP status; absent when it never answered. */
-  statusCode: z.optional(z.number()),
-  durationMs: z.number(),
-  /** Why there was no answer, or why the address was refused. */
-  error: z.optional(z.string()),
-});
+export const DeliveryAttemptSchema = z.onFirstUse(() =>
+  z.object({
+    at: z.string(),
+    eventId: z.string(),
+    /** The receiver's HTTP status; absent when it never answered. */
+    statusCode: z.optional(z.number()),
+    durationMs: z.number(),
+    /** Why there was no answer, or why the address was refused. */
+    error: z.optional(z.string()),
+  }),
+);
 export type DeliveryAttempt = z.infer<typeof DeliveryAttemptSchema>;
 
 export interface WebhookStore {
@@ -59,11 +63,13 @@ export interface WebhookDeliveryQueue {
 }
 
 /** One event on its way to one webhook: a message of the deliveries queue. */
-export const WebhookDeliverySchema = z.object({
-  clientId: z.string(),
-  webhookId: z.string(),
-  event: CallStatusChangedSchema,
-});
+export const WebhookDeliverySchema = z.onFirstUse(() =>
+  z.object({
+    clientId: z.string(),
+    webhookId: z.string(),
+    event: CallStatusChangedSchema,
+  }),
+);
 export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>;
 
 export interface WebhookPorts {
@@ -95,11 +101,13 @@ export function webhookUrlProblem(url: string, allowHttp: boolean): string | und
   return undefined;
 }
 
-export const WebhookCreateSchema = z.strictObject({
-  url: z.string().check(z.minLength(1, 'url is required'), z.maxLength(4096)),
-  /** Only the calls of this extension of the client; absent, all of them. */
-  extensionId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
-});
+export const WebhookCreateSchema = z.onFirstUse(() =>
+  z.strictObject({
+    url: z.string().check(z.minLength(1, 'url is required'), z.maxLength(4096)),
+    /** Only the calls of this extension of the client; absent, all of them. */
+    extensionId: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  }),
+);
 
 export async function createWebhook(
   ports: WebhookPorts,

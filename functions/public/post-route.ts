@@ -17,16 +17,18 @@ import { type Catalogue, catalogue } from './i18n/index.ts';
 import { type FormProblem, formProblem, newCaptcha } from './page-route.ts';
 import { PAGE_HEADERS, renderProblemPage } from './pages.ts';
 
-export const VisitorRequestSchema = z.strictObject({
-  phoneNumber: z.string().check(z.minLength(1, 'phoneNumber is required'), z.maxLength(64)),
-  callerName: z.optional(z.string().check(z.maxLength(200))),
-  /** The answer to the picture or to its question, when the owner turned image validation on. */
-  captcha: z.optional(z.string().check(z.maxLength(64))),
-  /** The challenge the answer is for, as the page gave it. */
-  captchaId: z.optional(z.string().check(z.maxLength(100))),
-  /** The form's CSRF token, as the page drew it; required for form posts, ignored in JSON. */
-  csrfToken: z.optional(z.string().check(z.maxLength(100))),
-});
+export const VisitorRequestSchema = z.onFirstUse(() =>
+  z.strictObject({
+    phoneNumber: z.string().check(z.minLength(1, 'phoneNumber is required'), z.maxLength(64)),
+    callerName: z.optional(z.string().check(z.maxLength(200))),
+    /** The answer to the picture or to its question, when the owner turned image validation on. */
+    captcha: z.optional(z.string().check(z.maxLength(64))),
+    /** The challenge the answer is for, as the page gave it. */
+    captchaId: z.optional(z.string().check(z.maxLength(100))),
+    /** The form's CSRF token, as the page drew it; required for form posts, ignored in JSON. */
+    csrfToken: z.optional(z.string().check(z.maxLength(100))),
+  }),
+);
 type VisitorRequest = z.infer<typeof VisitorRequestSchema>;
 
 type Refusal = Exclude<

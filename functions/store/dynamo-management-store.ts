@@ -42,13 +42,15 @@ import {
 } from './records.ts';
 import { type Condition, type Item, type Key, TableItems } from './table-items.ts';
 
-const ApiKeyRecordSchema = z.object({
-  keyId: z.string(),
-  secretHash: z.string(),
-  scope: ScopeSchema,
-  label: z.string(),
-  createdAt: z.string(),
-});
+const ApiKeyRecordSchema = z.onFirstUse(() =>
+  z.object({
+    keyId: z.string(),
+    secretHash: z.string(),
+    scope: ScopeSchema,
+    label: z.string(),
+    createdAt: z.string(),
+  }),
+);
 
 const MUST_EXIST: Condition = { ConditionExpression: 'attribute_exists(pk)' };
 const MUST_NOT_EXIST: Condition = { ConditionExpression: 'attribute_not_exists(pk)' };

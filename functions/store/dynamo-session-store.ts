@@ -6,16 +6,18 @@ import type { SessionRecord, SessionStore } from '../domain/sessions.ts';
 import { keys, TABLE_KEYS } from './records.ts';
 import { isConditionFailure, TableItems } from './table-items.ts';
 
-const SessionRecordSchema = z.object({
-  sessionKey: z.string(),
-  username: z.string(),
-  admin: z.boolean(),
-  credential: z.string(),
-  csrfToken: z.string(),
-  createdAt: z.string(),
-  lastSeenAt: z.string(),
-  expiresAt: z.string(),
-});
+const SessionRecordSchema = z.onFirstUse(() =>
+  z.object({
+    sessionKey: z.string(),
+    username: z.string(),
+    admin: z.boolean(),
+    credential: z.string(),
+    csrfToken: z.string(),
+    createdAt: z.string(),
+    lastSeenAt: z.string(),
+    expiresAt: z.string(),
+  }),
+);
 
 export class DynamoSessionStore implements SessionStore {
   readonly #items: TableItems;

@@ -80,50 +80,60 @@ export const ownerKeys = {
   }),
 };
 
-export const ExtensionNumberRecordSchema = z.object({
-  siteId: z.string(),
-  number: z.string(),
-  extensionId: z.string(),
-  clientId: z.string(),
-  resellerId: z.string(),
-  claimedAt: z.string(),
-});
+export const ExtensionNumberRecordSchema = z.onFirstUse(() =>
+  z.object({
+    siteId: z.string(),
+    number: z.string(),
+    extensionId: z.string(),
+    clientId: z.string(),
+    resellerId: z.string(),
+    claimedAt: z.string(),
+  }),
+);
 
 /** Where an API key or a console login sits in the owner tree. */
-export const ScopeSchema = z.discriminatedUnion('level', [
-  z.object({ level: z.literal('reseller'), resellerId: z.string() }),
-  z.object({ level: z.literal('client'), resellerId: z.string(), clientId: z.string() }),
-  z.object({
-    level: z.literal('extension'),
-    resellerId: z.string(),
-    clientId: z.string(),
-    extensionId: z.string(),
-  }),
-]);
+export const ScopeSchema = z.onFirstUse(() =>
+  z.discriminatedUnion('level', [
+    z.object({ level: z.literal('reseller'), resellerId: z.string() }),
+    z.object({ level: z.literal('client'), resellerId: z.string(), clientId: z.string() }),
+    z.object({
+      level: z.literal('extension'),
+      resellerId: z.string(),
+      clientId: z.string(),
+      extensionId: z.string(),
+    }),
+  ]),
+);
 
-export const LoginRecordSchema = z.object({
-  username: z.string(),
-  scope: ScopeSchema,
-  passwordHash: z.string(),
-  createdAt: z.string(),
-});
+export const LoginRecordSchema = z.onFirstUse(() =>
+  z.object({
+    username: z.string(),
+    scope: ScopeSchema,
+    passwordHash: z.string(),
+    createdAt: z.string(),
+  }),
+);
 
 /** The CallNow ID item points at the extension and its owners, so the page loads the chain in one batch. */
-export const CallNowIdRecordSchema = z.object({
-  callNowId: z.string(),
-  extensionId: z.string(),
-  clientId: z.string(),
-  resellerId: z.string(),
-  /** When this pointer was written: a pointer its extension does not confirm is reclaimable once it is old. */
-  claimedAt: z.optional(z.string()),
-});
+export const CallNowIdRecordSchema = z.onFirstUse(() =>
+  z.object({
+    callNowId: z.string(),
+    extensionId: z.string(),
+    clientId: z.string(),
+    resellerId: z.string(),
+    /** When this pointer was written: a pointer its extension does not confirm is reclaimable once it is old. */
+    claimedAt: z.optional(z.string()),
+  }),
+);
 
-export const ShieldRecordSchema = z.object({ callNowId: z.string(), until: z.string() });
+export const ShieldRecordSchema = z.onFirstUse(() => z.object({ callNowId: z.string(), until: z.string() }));
 
-export const DestinationHoldRecordSchema = z.object({
-  phone: z.string(),
-  requestId: z.string(),
-  callNowId: z.string(),
-  requester: z.optional(z.string()),
-  heldAt: z.string(),
-});
+export const DestinationHoldRecordSchema = z.onFirstUse(() =>
+  z.object({
+    phone: z.string(),
+    requestId: z.string(),
+    callNowId: z.string(),
+    requester: z.optional(z.string()),
+    heldAt: z.string(),
+  }),
+);

@@ -37,7 +37,9 @@ export interface WebhookHandlerPorts {
 
 // The messages are ours (the rule's EventBridge envelope, our own deliveries), checked against the event's schema
 // all the same: a receiver gets only what docs/call-event.schema.json promises.
-const EnvelopeSchema = z.looseObject({ 'detail-type': z.string(), detail: CallStatusChangedSchema });
+const EnvelopeSchema = z.onFirstUse(() =>
+  z.looseObject({ 'detail-type': z.string(), detail: CallStatusChangedSchema }),
+);
 
 export type WebhooksHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
